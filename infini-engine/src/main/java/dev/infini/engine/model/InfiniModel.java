@@ -148,9 +148,11 @@ public final class InfiniModel implements AutoCloseable {
     }
 
     private static Device chooseDevice(String choice) {
+        if (choice.equals("cpu")) {
+            return Device.cpu();
+        }
         int gpus = Engine.getInstance().getGpuCount();
         return switch (choice) {
-            case "cpu" -> Device.cpu();
             case "gpu" -> {
                 if (gpus == 0) {
                     throw new IllegalStateException("device gpu was asked for but DJL sees no GPU: add the CUDA "
