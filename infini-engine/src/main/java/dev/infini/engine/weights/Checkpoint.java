@@ -26,10 +26,13 @@ import java.util.TreeMap;
 public final class Checkpoint {
 
     private final Path dir;
+    /** model.safetensors or the shard index: what an error about a missing tensor should point at. */
+    private final Path source;
     private final Map<String, TensorInfo> tensors;
 
-    private Checkpoint(Path dir, Map<String, TensorInfo> tensors) {
+    private Checkpoint(Path dir, Path source, Map<String, TensorInfo> tensors) {
         this.dir = dir;
+        this.source = source;
         this.tensors = Collections.unmodifiableMap(tensors);
     }
 
@@ -38,9 +41,11 @@ public final class Checkpoint {
         Path single = dir.resolve("model.safetensors");
         Path index = dir.resolve("model.safetensors.index.json");
         Map<String, TensorInfo> tensors = new TreeMap<>();
+        Path source = single;
         if (Files.isRegularFile(single)) {
             tensors.putAll(SafetensorsFile.readHeader(single));
         } else if (Files.isRegularFile(index)) {
+            source = index;
             Map<String, String> weightMap = readIndex(index);
             Map<String, Map<String, TensorInfo>> shards = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : weightMap.entrySet()) {
@@ -57,7 +62,7 @@ public final class Checkpoint {
             throw new CheckpointException(single, "missing: a checkpoint folder needs model.safetensors or "
                     + "model.safetensors.index.json");
         }
-        return new Checkpoint(dir, tensors);
+        return new Checkpoint(dir, source, tensors);
     }
 
     private static Map<String, String> readIndex(Path index) {
@@ -92,7 +97,7 @@ public final class Checkpoint {
     public TensorInfo info(String name) {
         TensorInfo info = tensors.get(name);
         if (info == null) {
-            throw new CheckpointException(dir, "tensor \"" + name + "\" is missing from the checkpoint");
+            throw new CheckpointException(source, "tensor \"" + name + "\" is missing from the checkpoint");
         }
         return info;
     }

@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * The safetensors dtypes the engine reads, and their conversion to float32. BF16 and F16 are widened here in Java:
- * DJL's PyTorch engine aborts the whole JVM on a BFLOAT16 tensor.
+ * The safetensors dtypes the engine reads and writes, and their conversion from and to float32. BF16 and F16 are
+ * widened here in Java: DJL's PyTorch engine aborts the whole JVM on a BFLOAT16 tensor.
  */
 final class Dtypes {
 
@@ -46,6 +46,53 @@ final class Dtypes {
             default -> throw new IllegalArgumentException("dtype " + dtype + " is not readable");
         }
         return out.flip();
+    }
+
+    /** float to bfloat16 bits, rounding to nearest even (plain truncation would bias every weight toward 0). */
+    static short floatToBfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return (short) ((bits >>> 16) | 0x40); // keep it a NaN: truncation could leave an infinity
+        }
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** float to IEEE 754 half precision bits, rounding to nearest even (Java 17 lacks Float.floatToFloat16). */
+    static short floatToHalf(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        int sign = (bits >>> 16) & 0x8000;
+        int exponent = (bits >>> 23) & 0xFF;
+        int mantissa = bits & 0x7FFFFF;
+        if (exponent == 0xFF) {
+            return (short) (sign | 0x7C00 | (mantissa != 0 ? 0x200 | (mantissa >>> 13) : 0));
+        }
+        int e = exponent - 127 + 15;
+        if (e >= 0x1F) {
+            return (short) (sign | 0x7C00); // too large: infinity, as IEEE rounding gives
+        }
+        if (e <= 0) {
+            if (e < -10) {
+                return (short) sign; // below half the smallest subnormal: rounds to zero
+            }
+            // subnormal half: mantissa (with the implicit bit) · 2^(e - 14) in units of 2^-24
+            int full = mantissa | 0x800000;
+            int shift = 14 - e;
+            return (short) (sign | roundShift(full, shift));
+        }
+        // a carry out of the mantissa bumps the exponent, up to infinity: exactly what rounding should do
+        return (short) (sign | (((e << 10) | (mantissa >>> 13)) + roundingCarry(mantissa, 13)));
+    }
+
+    private static int roundShift(int value, int shift) {
+        return (value >>> shift) + roundingCarry(value, shift);
+    }
+
+    // 1 when the bits shifted out round the kept part up (above half, or exactly half and the kept part is odd)
+    private static int roundingCarry(int value, int shift) {
+        int rest = value & ((1 << shift) - 1);
+        int half = 1 << (shift - 1);
+        int kept = value >>> shift;
+        return rest > half || (rest == half && (kept & 1) != 0) ? 1 : 0;
     }
 
     /** IEEE 754 half precision to float (Java 17 lacks Float.float16ToFloat). */
