@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 PerplexityCommand.class,
                 InspectCommand.class,
+                InitCommand.class,
         })
 public final class InfiniCli implements Runnable {
 
