@@ -1,0 +1,131 @@
+package dev.infini.engine.model;
+
+import dev.infini.engine.TestCheckpoints;
+import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.config.MemoryMode;
+import dev.infini.engine.config.MemoryUpdate;
+import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.session.Session;
+import dev.infini.engine.session.SessionState;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The engine agrees with {@link Float64Reference}, a plain double-precision transcription of the equations, on the
+ * logits of every position over seven segments and on the memory (M, z) that results, for both update rules, with
+ * GQA, with qwen2's q/k/v biases and an untied head, and with the memory switched off.
+ */
+class EngineMatchesFloat64ReferenceTest {
+
+    private static final int SEGMENT = 8;
+    private static final int TOKENS = 7 * SEGMENT + 5; // seven full segments, then an open one
+
+    @TempDir
+    Path tmp;
+
+    static Stream<Arguments> shapes() {
+        return Stream.of(
+                Arguments.of("GQA 4/2, linear", TestCheckpoints.config(64, 2, 4, 2, 16, 96, SEGMENT,
+                        MemoryUpdate.LINEAR), MemoryMode.ON),
+                Arguments.of("GQA 4/2, delta", TestCheckpoints.config(64, 2, 4, 2, 16, 96, SEGMENT,
+                        MemoryUpdate.DELTA), MemoryMode.ON),
+                Arguments.of("qwen2 biases, untied head, GQA 6/2, delta", TestCheckpoints.config("qwen2", 48, 2, 6, 2, 8,
+                        80, SEGMENT, MemoryUpdate.DELTA, true), MemoryMode.ON),
+                Arguments.of("MHA 4/4, linear, 3 layers", TestCheckpoints.config(32, 3, 4, 4, 8, 64, SEGMENT,
+                        MemoryUpdate.LINEAR), MemoryMode.ON),
+                Arguments.of("GQA 4/2, memory off", TestCheckpoints.config(64, 2, 4, 2, 16, 96, SEGMENT,
+                        MemoryUpdate.LINEAR), MemoryMode.OFF));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shapes")
+    void logitsAndMemoryMatchTheReferenceOverManySegments(String name, ModelConfig config, MemoryMode mode)
+            throws Exception {
+        Path dir = TestCheckpoints.write(tmp.resolve("model"), config, 42, 0.2);
+        int[] tokens = new Random(7).ints(TOKENS, 0, TestCheckpoints.VOCAB).toArray();
+
+        Float64Reference reference = new Float64Reference(dir, mode == MemoryMode.ON);
+        double[][] expected = new double[TOKENS][];
+        for (int t = 0; t < TOKENS; t++) {
+            expected[t] = reference.step(tokens[t]);
+        }
+
+        try (InfiniModel model = InfiniModel.load(dir, EngineOptions.builder().device("cpu").memoryMode(mode).build())) {
+            assertThat(model.memoryMode()).isEqualTo(mode);
+            // token by token: every position's logits
+            try (Session session = model.newSession()) {
+                for (int t = 0; t < TOKENS; t++) {
+                    session.append(new int[] {tokens[t]});
+                    assertClose(session.lastLogits(), expected[t], 1e-4, "token-by-token logits at position " + t);
+                }
+                assertMemoryMatches(session.snapshot(), reference, config);
+            }
+            // random chunks that straddle segment boundaries: the logits after each chunk
+            Random chunks = new Random(11);
+            try (Session session = model.newSession()) {
+                int done = 0;
+                while (done < TOKENS) {
+                    int take = Math.min(TOKENS - done, 1 + chunks.nextInt(2 * SEGMENT));
+                    session.append(Arrays.copyOfRange(tokens, done, done + take));
+                    done += take;
+                    assertClose(session.lastLogits(), expected[done - 1], 1e-4, "chunked logits at position " + (done - 1));
+                }
+                assertThat(session.segmentsFolded()).isEqualTo(TOKENS / SEGMENT);
+                assertMemoryMatches(session.snapshot(), reference, config);
+            }
+        }
+    }
+
+    private static void assertMemoryMatches(SessionState state, Float64Reference reference, ModelConfig config) {
+        int d = config.headDim();
+        int kv = config.numKvHeads();
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int h = 0; h < kv; h++) {
+                double[][] m = reference.memory(l, h);
+                double[] z = reference.normalizer(l, h);
+                for (int r = 0; r < d; r++) {
+                    double actualZ = state.normalizer()[(l * kv + h) * d + r];
+                    assertRelativelyClose(actualZ, z[r], "z[" + l + "][" + h + "][" + r + "]");
+                    for (int c = 0; c < d; c++) {
+                        double actualM = state.memory()[((l * kv + h) * d + r) * d + c];
+                        assertRelativelyClose(actualM, m[r][c], "M[" + l + "][" + h + "][" + r + "][" + c + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertRelativelyClose(double actual, double expected, String what) {
+        // M and z are sums over many tokens: compare relative to their size
+        if (Math.abs(actual - expected) > 1e-4 * Math.max(1, Math.abs(expected))) {
+            fail(what + ": engine " + actual + ", reference " + expected);
+        }
+    }
+
+    static void assertClose(float[] actual, double[] expected, double tolerance, String what) {
+        assertThat(actual).hasSize(expected.length);
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < expected.length; i++) {
+            double diff = Math.abs(actual[i] - expected[i]);
+            if (diff > worst) {
+                worst = diff;
+                at = i;
+            }
+        }
+        if (worst > tolerance) {
+            fail(what + ": logit " + at + " is " + actual[at] + " but the reference says " + expected[at]
+                    + " (difference " + worst + ")");
+        }
+    }
+}
