@@ -1,0 +1,111 @@
+package dev.infini.engine.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.infini.engine.SharedData;
+import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.config.MemoryUpdate;
+import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.session.Session;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class TrainableModelTest {
+
+    @ParameterizedTest
+    @EnumSource(MemoryUpdate.class)
+    void trainingForwardMatchesTheInferenceEngineAcrossSegments(MemoryUpdate update, @TempDir Path dir) throws Exception {
+        int n = 8;
+        int[] ids = new int[3 * n + 5]; // three full segments folded into memory, then a partial one
+        Random random = new Random(7);
+        ids[0] = 1;
+        for (int i = 1; i < ids.length; i++) {
+            ids[i] = 3 + random.nextInt(500);
+        }
+        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
+             TrainableModel model = TrainableModel.fromCheckpoint(root, SharedData.stories260k(),
+                     new ModelConfig.InfiniSettings(n, update), 0f)) {
+            // distinct gates per head, so a head mix-up would show
+            for (var e : model.parameters().entrySet()) {
+                if (e.getKey().endsWith(TrainableModel.GATE)) {
+                    float[] beta = new float[8];
+                    for (int h = 0; h < beta.length; h++) {
+                        beta[h] = -1.5f + 0.4f * h;
+                    }
+                    e.getValue().set(beta);
+                }
+            }
+            model.save(dir, SharedData.stories260k());
+            float[] trained;
+            try (NDManager step = root.newSubManager()) {
+                List<NDArray> logits = model.forward(step, new int[][] {ids}, true);
+                assertThat(logits).hasSize(4);
+                trained = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(logits), 1)
+                        .logSoftmax(-1).toFloatArray();
+            }
+            try (InfiniModel engine = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build());
+                 Session session = engine.newSession()) {
+                assertThat(engine.segmentLength()).isEqualTo(n);
+                double[] scored = session.appendScored(ids);
+                for (int t = 1; t < ids.length; t++) {
+                    assertThat((double) trained[(t - 1) * 512 + ids[t]]).as("log p(token %d)", t)
+                            .isCloseTo(scored[t], within(2e-4));
+                }
+            }
+        }
+    }
+
+    @Test
+    void gradientsReachEarlierSegmentsThroughTheMemoryOnly() {
+        int n = 8;
+        ModelConfig shape = tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
+        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
+             TrainableModel model = TrainableModel.fromScratch(root, shape, 0f, 3)) {
+            int[][] ids = new int[1][2 * n + 1];
+            for (int i = 0; i < ids[0].length; i++) {
+                ids[0][i] = 3 + i;
+            }
+            float[][] weights = new float[1][2 * n];
+            weights[0][2 * n - 1] = 1f; // only the last prediction of the second segment counts
+            NDArray wq = model.parameters().get("model.layers.0.self_attn.k_proj.weight");
+            for (boolean memory : new boolean[] {true, false}) {
+                try (NDManager step = root.newSubManager()) {
+                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                        collector.backward(model.loss(step, ids, weights, memory));
+                    }
+                    NDArray gate = model.parameters().get("model.layers.0." + TrainableModel.GATE).getGradient();
+                    gate.attach(step);
+                    float gateGradient = gate.abs().sum().getFloat();
+                    if (memory) {
+                        assertThat(gateGradient).as("the gate learns when the memory is on").isGreaterThan(0f);
+                    } else {
+                        assertThat(gateGradient).as("no path to the gate with the memory off").isEqualTo(0f);
+                    }
+                    for (NDArray p : model.parameters().values()) {
+                        NDArray g = p.getGradient();
+                        g.attach(step);
+                        g.muli(0);
+                    }
+                }
+            }
+            assertThat(wq).isNotNull();
+        }
+    }
+
+    static ModelConfig tiny() {
+        return new ModelConfig("llama", 32, 64, 2, 4, 2, 8, 512, 1e-5, 10000.0, null, false, true, 1,
+                java.util.Set.of(2), null);
+    }
+}
