@@ -1,0 +1,23 @@
+package dev.infini.sample.web;
+
+import java.net.URI;
+
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+
+/** Builds the API's error bodies: RFC 9457 problems with a {@code code} a client can switch on. */
+final class Problems {
+
+    private Problems() {
+    }
+
+    static ProblemDetail of(HttpStatusCode status, String code, String detail, String path) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create("https://github.com/infini-dev/infini/blob/main/docs/sample-app.md#errors"));
+        problem.setProperty("code", code);
+        if (path != null) {
+            problem.setInstance(URI.create(path));
+        }
+        return problem;
+    }
+}
