@@ -1,0 +1,439 @@
+package dev.infini.spring;
+
+import dev.infini.engine.StateFormatException;
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.sampling.FinishReason;
+import dev.infini.engine.sampling.GenerationOptions;
+import dev.infini.engine.sampling.GenerationResult;
+import dev.infini.engine.sampling.TokenListener;
+import dev.infini.engine.session.Session;
+import dev.infini.engine.session.SessionState;
+import dev.infini.engine.session.StateCodec;
+import dev.infini.spring.InfiniChatTemplate.ChatMessage;
+import dev.infini.spring.store.ConversationStore;
+import dev.infini.spring.store.ConversationStore.StoredState;
+import dev.infini.spring.store.ConversationStore.TurnLock;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The conversations of one model, kept in a {@link ConversationStore} between turns: the service behind
+ * {@link InfiniChatModel}, and the API an application uses to look after its conversations. Thread-safe.
+ * <ul>
+ * <li>{@link #turn} runs one turn: appends the prompt's new messages, generates (streaming tokens to a listener),
+ * and saves the state.</li>
+ * <li>{@link #stats} tells how big a conversation is: tokens seen, segments folded into memory, state bytes (a
+ * constant of the model), last turn latency.</li>
+ * <li>{@link #conversationIds}, {@link #delete}, {@link #metadata} and {@link #putMetadata} (small string entries
+ * kept with the conversation, e.g. an owner) manage them.</li>
+ * </ul>
+ * <b>Guarantees.</b> Turns of one conversation are serialized: inside the process by a fair per-conversation lock,
+ * across processes sharing the store by the store's lock; a turn waits up to {@code lockTimeout}, then fails with
+ * {@link ConversationBusyException}. A state is written only after its turn completed, by a versioned atomic write
+ * ({@link ConcurrentConversationUpdateException} if the stored version moved), so a failure or crash mid-turn leaves
+ * the previous state intact. Hot sessions are cached per instance (bounded in bytes) and reused only while the
+ * store still holds the version they were saved as. A stored state that cannot be decoded or belongs to another
+ * model raises {@link ConversationStateException} and is never silently replaced.
+ * <p>
+ * Conversation ids are 1 to {@code maxIdLength} characters of {@code [A-Za-z0-9._:@-]}.
+ * <p>
+ * Meters: {@code infini.turn.duration} (timer, tag {@code outcome}), {@code infini.turn.tokens.per.second}
+ * (generated tokens per second of generation), {@code infini.turn.tokens} (summary, tag {@code kind} =
+ * {@code prompt}/{@code completion}), {@code infini.store.duration} (timer, tags {@code operation}, {@code store}).
+ */
+public final class InfiniConversations implements AutoCloseable {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@-]+");
+    private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final InfiniModel model;
+    private final InfiniChatTemplate template;
+    private final ConversationStore store;
+    private final Settings settings;
+    private final MeterRegistry meters;
+    private final SessionCache cache;
+    private final TurnLocks locks = new TurnLocks();
+
+    /**
+     * Tuning of {@link InfiniConversations}.
+     *
+     * @param lockTimeout   how long a turn waits for another turn of the same conversation
+     * @param cacheMaxBytes bytes of hot sessions kept per instance (0 disables the cache)
+     * @param maxIdLength   longest conversation id accepted
+     * @param generation    generation options for values a call does not set
+     */
+    public record Settings(Duration lockTimeout, long cacheMaxBytes, int maxIdLength, GenerationOptions generation) {
+
+        /** 30 s lock timeout, 256 MiB cache, ids up to 128 characters, 256 greedy tokens. */
+        public static Settings standard() {
+            return new Settings(Duration.ofSeconds(30), 256L << 20, 128, GenerationOptions.greedy(256));
+        }
+    }
+
+    /**
+     * What a turn did.
+     *
+     * @param conversationId   the conversation, null for a stateless call
+     * @param text             the reply
+     * @param tokenIds         the generated ids
+     * @param finishReason     why generation ended
+     * @param promptTokens     tokens appended this turn besides the generated ones (new messages, generation
+     *                         prompt, closing of the reply)
+     * @param completionTokens tokens generated
+     * @param tokensSeen       tokens of the whole conversation after the turn
+     * @param segmentsFolded   segments folded into memory after the turn
+     * @param stateBytes       bytes of the stored state
+     * @param latency          wall time of the turn, store included
+     * @param version          stored version after the turn (0 for a stateless call)
+     */
+    public record TurnResult(String conversationId, String text, int[] tokenIds, FinishReason finishReason,
+                             int promptTokens, int completionTokens, long tokensSeen, long segmentsFolded,
+                             long stateBytes, Duration latency, long version) {
+    }
+
+    /**
+     * One conversation's size.
+     *
+     * @param conversationId  the conversation
+     * @param tokensSeen      tokens over its life
+     * @param segmentsFolded  segments folded into its compressive memory
+     * @param stateBytes      bytes of its stored state (constant for a model)
+     * @param version         stored version (turns saved)
+     * @param lastTurnLatency how long its last turn took, null if unknown
+     */
+    public record ConversationStats(String conversationId, long tokensSeen, long segmentsFolded, long stateBytes,
+                                    long version, Duration lastTurnLatency) {
+    }
+
+    /**
+     * @param meters registry for the meters, or null for none
+     */
+    public InfiniConversations(InfiniModel model, InfiniChatTemplate template, ConversationStore store,
+                               Settings settings, MeterRegistry meters) {
+        this.model = model;
+        this.template = template;
+        this.store = store;
+        this.settings = settings;
+        this.meters = meters != null ? meters : new CompositeMeterRegistry();
+        var c = model.config();
+        long kv = 2L * c.numLayers() * c.numKvHeads() * c.headDim() * model.segmentLength() * Float.BYTES;
+        this.cache = new SessionCache(settings.cacheMaxBytes(), model.stateBytes() + kv);
+    }
+
+    /** The model. */
+    public InfiniModel model() {
+        return model;
+    }
+
+    /** The chat template. */
+    public InfiniChatTemplate template() {
+        return template;
+    }
+
+    /** The store. */
+    public ConversationStore store() {
+        return store;
+    }
+
+    /** The settings. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Checks a conversation id.
+     *
+     * @throws InvalidConversationIdException if it is empty, too long or has other characters than
+     *                                        {@code [A-Za-z0-9._:@-]}
+     */
+    public void validateId(String conversationId) {
+        if (conversationId == null || conversationId.isEmpty()) {
+            throw new InvalidConversationIdException(conversationId, "conversation id must not be empty");
+        }
+        if (conversationId.length() > settings.maxIdLength()) {
+            throw new InvalidConversationIdException(conversationId, "conversation id is "
+                    + conversationId.length() + " characters long, more than the " + settings.maxIdLength()
+                    + " allowed (infini.conversation.max-id-length)");
+        }
+        if (!ID.matcher(conversationId).matches()) {
+            throw new InvalidConversationIdException(conversationId, "conversation id '" + conversationId
+                    + "' may only hold letters, digits and . _ : @ -");
+        }
+    }
+
+    /**
+     * Runs one turn.
+     *
+     * @param conversationId the conversation to continue or start; null for a stateless one-off
+     * @param prompt         the prompt's messages; only those the conversation has not seen are appended
+     *                       ({@link InfiniChatTemplate#newMessages})
+     * @param options        sampling; the template's stop strings are added
+     * @param listener       receives each token as it is sampled
+     */
+    public TurnResult turn(String conversationId, List<ChatMessage> prompt, GenerationOptions options,
+                           TokenListener listener) {
+        long start = System.nanoTime();
+        GenerationOptions effective = withTemplateStops(options);
+        String outcome = "error";
+        try {
+            TurnResult result = conversationId == null ? stateless(prompt, effective, listener, start)
+                    : stateful(conversationId, prompt, effective, listener, start);
+            outcome = "ok";
+            return result;
+        } finally {
+            Timer.builder("infini.turn.duration").description("Wall time of a chat turn, store included")
+                    .tag("outcome", outcome).tag("stateful", Boolean.toString(conversationId != null))
+                    .register(meters).record(Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    private GenerationOptions withTemplateStops(GenerationOptions options) {
+        GenerationOptions o = options != null ? options : settings.generation();
+        if (template.stopStrings().isEmpty() || o.stopStrings().containsAll(template.stopStrings())) {
+            return o;
+        }
+        List<String> stops = new java.util.ArrayList<>(template.stopStrings());
+        o.stopStrings().stream().filter(s -> !stops.contains(s)).forEach(stops::add);
+        return o.mutate().stopStrings(stops).build();
+    }
+
+    private TurnResult stateless(List<ChatMessage> prompt, GenerationOptions options, TokenListener listener,
+                                 long start) {
+        try (Session session = model.newSession()) {
+            Exchange x = exchange(session, prompt, true, options, listener);
+            return new TurnResult(null, x.generation.text(), x.generation.tokenIds(),
+                    x.generation.finishReason(), x.promptTokens, x.generation.tokenIds().length,
+                    session.tokensSeen(), session.segmentsFolded(), 0, Duration.ofNanos(System.nanoTime() - start),
+                    0);
+        }
+    }
+
+    private record Exchange(GenerationResult generation, int promptTokens) {
+    }
+
+    private Exchange exchange(Session session, List<ChatMessage> prompt, boolean starts, GenerationOptions options,
+                              TokenListener listener) {
+        InfiniChatTemplate.Turn turn = template.turn(prompt, starts);
+        int[] promptTokens = turn.promptTokens();
+        session.append(promptTokens);
+        long generateStart = System.nanoTime();
+        GenerationResult generation = session.generate(options, listener);
+        double seconds = (System.nanoTime() - generateStart) / 1e9;
+        int[] closing = turn.closingTokens(generation.finishReason());
+        if (closing.length > 0) {
+            session.append(closing);
+        }
+        if (seconds > 0) {
+            DistributionSummary.builder("infini.turn.tokens.per.second")
+                    .description("Generated tokens per second of generation").baseUnit("tokens/s")
+                    .register(meters).record(generation.tokenIds().length / seconds);
+        }
+        int appended = promptTokens.length + closing.length;
+        DistributionSummary.builder("infini.turn.tokens").tag("kind", "prompt").baseUnit("tokens")
+                .register(meters).record(appended);
+        DistributionSummary.builder("infini.turn.tokens").tag("kind", "completion").baseUnit("tokens")
+                .register(meters).record(generation.tokenIds().length);
+        return new Exchange(generation, appended);
+    }
+
+    private TurnResult stateful(String id, List<ChatMessage> prompt, GenerationOptions options,
+                                TokenListener listener, long start) {
+        validateId(id);
+        try (Held held = hold(id)) {
+            Session session = null;
+            try {
+                long version = timed("version", () -> store.version(id));
+                SessionCache.Entry cached = cache.take(id);
+                if (cached != null && cached.version() == version && version > 0) {
+                    session = cached.session();
+                } else {
+                    if (cached != null) {
+                        cached.session().close();
+                    }
+                    Opened opened = open(id);
+                    session = opened.session();
+                    version = opened.version();
+                }
+                Exchange x = exchange(session, prompt, session.tokensSeen() == 0, options, listener);
+                byte[] blob = StateCodec.encode(session.snapshot());
+                Duration latency = Duration.ofNanos(System.nanoTime() - start);
+                long expected = version;
+                long saved = timed("save", () -> store.save(id, expected, blob, latency));
+                if (saved < 0) {
+                    throw new ConcurrentConversationUpdateException(id, expected);
+                }
+                TurnResult result = new TurnResult(id, x.generation.text(), x.generation.tokenIds(),
+                        x.generation.finishReason(), x.promptTokens, x.generation.tokenIds().length,
+                        session.tokensSeen(), session.segmentsFolded(), blob.length, latency, saved);
+                cache.put(id, session, saved);
+                session = null;
+                return result;
+            } finally {
+                if (session != null) {
+                    session.close();
+                }
+            }
+        }
+    }
+
+    private record Opened(Session session, long version) {
+    }
+
+    private Opened open(String id) {
+        Optional<StoredState> stored = timed("load", () -> store.load(id));
+        if (stored.isEmpty()) {
+            return new Opened(model.newSession(), 0);
+        }
+        try {
+            SessionState state = StateCodec.decode(stored.get().state());
+            return new Opened(model.restore(state), stored.get().version());
+        } catch (StateFormatException e) {
+            throw new ConversationStateException(id, e);
+        }
+    }
+
+    /** A conversation held by this thread: the in-process permit and the store's lock. */
+    private final class Held implements AutoCloseable {
+        private final String id;
+        private TurnLock storeLock;
+
+        Held(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (storeLock != null) {
+                    storeLock.close();
+                }
+            } finally {
+                locks.release(id);
+            }
+        }
+    }
+
+    private Held hold(String id) {
+        long deadline = System.nanoTime() + settings.lockTimeout().toNanos();
+        try {
+            if (!locks.acquire(id, settings.lockTimeout().toNanos())) {
+                throw new ConversationBusyException(id, settings.lockTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConversationBusyException(id, settings.lockTimeout());
+        }
+        Held held = new Held(id);
+        try {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            held.storeLock = timed("lock", () -> store.lock(id, left))
+                    .orElseThrow(() -> new ConversationBusyException(id, settings.lockTimeout()));
+            return held;
+        } catch (RuntimeException e) {
+            held.close();
+            throw e;
+        }
+    }
+
+    private <T> T timed(String operation, Supplier<T> action) {
+        Timer.Sample sample = Timer.start(meters);
+        String outcome = "error";
+        try {
+            T result = action.get();
+            outcome = "ok";
+            return result;
+        } finally {
+            sample.stop(Timer.builder("infini.store.duration").description("Conversation store operations")
+                    .tag("operation", operation).tag("store", store.name()).tag("outcome", outcome)
+                    .register(meters));
+        }
+    }
+
+    /**
+     * A conversation's size, or empty if it has no stored state.
+     *
+     * @throws ConversationStateException if its state cannot be decoded
+     */
+    public Optional<ConversationStats> stats(String conversationId) {
+        validateId(conversationId);
+        long version = timed("version", () -> store.version(conversationId));
+        if (version == 0) {
+            return Optional.empty();
+        }
+        Duration lastTurn = store.lastTurn(conversationId).orElse(null);
+        long[] hot = cache.peek(conversationId, version);
+        if (hot != null) {
+            return Optional.of(new ConversationStats(conversationId, hot[0], hot[1], model.stateBytes(), version,
+                    lastTurn));
+        }
+        Optional<StoredState> stored = timed("load", () -> store.load(conversationId));
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            SessionState state = StateCodec.decode(stored.get().state());
+            return Optional.of(new ConversationStats(conversationId, state.tokensSeen(), state.segmentsFolded(),
+                    stored.get().state().length, stored.get().version(), lastTurn));
+        } catch (StateFormatException e) {
+            throw new ConversationStateException(conversationId, e);
+        }
+    }
+
+    /** Ids of the stored conversations (Redis: a SCAN over the key prefix), in no particular order. */
+    public List<String> conversationIds() {
+        return timed("list", store::conversationIds);
+    }
+
+    /**
+     * Deletes a conversation (state and metadata), waiting for a running turn of it to finish.
+     *
+     * @return whether there was something to delete
+     */
+    public boolean delete(String conversationId) {
+        validateId(conversationId);
+        try (Held held = hold(conversationId)) {
+            cache.evict(conversationId);
+            return timed("delete", () -> store.delete(conversationId));
+        }
+    }
+
+    /** The metadata of a conversation (empty if none). */
+    public Map<String, String> metadata(String conversationId) {
+        validateId(conversationId);
+        return timed("metadata", () -> store.metadata(conversationId));
+    }
+
+    /**
+     * Sets one small metadata entry of a conversation (e.g. {@code owner}); a null value removes it. Keys are 1 to
+     * 64 characters of {@code [A-Za-z0-9._-]}, values at most 4096 characters.
+     */
+    public void putMetadata(String conversationId, String key, String value) {
+        validateId(conversationId);
+        if (key == null || !METADATA_KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("metadata key must be 1 to 64 characters of [A-Za-z0-9._-], got '"
+                    + key + "'");
+        }
+        if (value != null && value.length() > 4096) {
+            throw new IllegalArgumentException("metadata value must be at most 4096 characters");
+        }
+        timed("metadata", () -> {
+            store.putMetadata(conversationId, key, value);
+            return null;
+        });
+    }
+
+    /** Frees the cached sessions. */
+    @Override
+    public void close() {
+        cache.clear();
+    }
+}

@@ -1,0 +1,255 @@
+package dev.infini.spring.store;
+
+import dev.infini.spring.ConversationStoreException;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Conversations as files in one folder, surviving restarts on one machine (not shared between processes: turns
+ * are serialized inside this process only). Each conversation has {@code <id>.state} (version, last turn duration,
+ * state blob) and optionally {@code <id>.meta} (properties); the id is Base64url-encoded in the file name. Every
+ * write goes to a temporary file first and is then atomically renamed over the old one, so a crash leaves either
+ * the old or the new file, never half of one.
+ */
+public final class FileConversationStore implements ConversationStore {
+
+    private static final String STATE = ".state";
+    private static final String META = ".meta";
+    private final Path dir;
+    private final Duration ttl;
+
+    /**
+     * @param dir folder for the files, created if missing
+     * @param ttl time-to-live since the last write, or zero/null to keep conversations forever
+     */
+    public FileConversationStore(Path dir, Duration ttl) {
+        this.dir = dir;
+        this.ttl = ttl == null || ttl.isNegative() ? Duration.ZERO : ttl;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ConversationStoreException(null, "cannot create the conversation folder " + dir + ": " + e, e);
+        }
+    }
+
+    /** The folder holding the files. */
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
+    public String name() {
+        return "file";
+    }
+
+    private static String fileName(String id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Path stateFile(String id) {
+        return dir.resolve(fileName(id) + STATE);
+    }
+
+    private Path metaFile(String id) {
+        return dir.resolve(fileName(id) + META);
+    }
+
+    // Expired conversations are removed when next touched.
+    private synchronized boolean expired(String id) throws IOException {
+        if (ttl.isZero()) {
+            return false;
+        }
+        Instant last = null;
+        for (Path p : List.of(stateFile(id), metaFile(id))) {
+            if (Files.exists(p)) {
+                Instant t = Files.getLastModifiedTime(p).toInstant();
+                last = last == null || t.isAfter(last) ? t : last;
+            }
+        }
+        if (last != null && !Instant.now().isBefore(last.plus(ttl))) {
+            Files.deleteIfExists(stateFile(id));
+            Files.deleteIfExists(metaFile(id));
+            return true;
+        }
+        return false;
+    }
+
+    private record Header(long version, long lastTurnNanos) {
+    }
+
+    private synchronized Optional<byte[]> read(String id) {
+        try {
+            if (expired(id)) {
+                return Optional.empty();
+            }
+            return Optional.of(Files.readAllBytes(stateFile(id)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw failure(id, "read", e);
+        }
+    }
+
+    private static Header header(byte[] file) {
+        ByteBuffer b = ByteBuffer.wrap(file);
+        return new Header(b.getLong(), b.getLong());
+    }
+
+    @Override
+    public Optional<StoredState> load(String conversationId) {
+        return read(conversationId).map(f -> new StoredState(java.util.Arrays.copyOfRange(f, 16, f.length),
+                header(f).version()));
+    }
+
+    @Override
+    public long version(String conversationId) {
+        return read(conversationId).map(f -> header(f).version()).orElse(0L);
+    }
+
+    @Override
+    public synchronized long save(String conversationId, long expectedVersion, byte[] state, Duration lastTurn) {
+        long current = version(conversationId);
+        if (current != expectedVersion) {
+            return -1;
+        }
+        ByteBuffer b = ByteBuffer.allocate(16 + state.length);
+        b.putLong(current + 1).putLong(lastTurn == null ? -1 : lastTurn.toNanos()).put(state);
+        try {
+            writeAtomically(stateFile(conversationId), b.array());
+            if (Files.exists(metaFile(conversationId))) {
+                Files.setLastModifiedTime(metaFile(conversationId), FileTime.from(Instant.now()));
+            }
+        } catch (IOException e) {
+            throw failure(conversationId, "write", e);
+        }
+        return current + 1;
+    }
+
+    private void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile(dir, ".tmp-", ".part");
+        try {
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public Optional<Duration> lastTurn(String conversationId) {
+        return read(conversationId).map(f -> header(f).lastTurnNanos()).filter(n -> n >= 0).map(Duration::ofNanos);
+    }
+
+    @Override
+    public synchronized boolean delete(String conversationId) {
+        try {
+            boolean state = Files.deleteIfExists(stateFile(conversationId));
+            boolean meta = Files.deleteIfExists(metaFile(conversationId));
+            return state || meta;
+        } catch (IOException e) {
+            throw failure(conversationId, "delete", e);
+        }
+    }
+
+    @Override
+    public synchronized List<String> conversationIds() {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                String encoded = name.endsWith(STATE) ? name.substring(0, name.length() - STATE.length())
+                        : name.endsWith(META) ? name.substring(0, name.length() - META.length()) : null;
+                if (encoded == null || name.startsWith(".")) {
+                    continue;
+                }
+                String id = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
+                if (!ids.contains(id) && !expired(id)) {
+                    ids.add(id);
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw failure(null, "list", e);
+        }
+        return ids;
+    }
+
+    @Override
+    public synchronized Map<String, String> metadata(String conversationId) {
+        try {
+            if (expired(conversationId) || !Files.exists(metaFile(conversationId))) {
+                return Map.of();
+            }
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(metaFile(conversationId), StandardCharsets.UTF_8)) {
+                p.load(r);
+            }
+            Map<String, String> map = new TreeMap<>();
+            p.stringPropertyNames().forEach(k -> map.put(k, p.getProperty(k)));
+            return Map.copyOf(map);
+        } catch (IOException e) {
+            throw failure(conversationId, "read metadata of", e);
+        }
+    }
+
+    @Override
+    public synchronized void putMetadata(String conversationId, String key, String value) {
+        Map<String, String> current = new TreeMap<>(metadata(conversationId));
+        if (value == null) {
+            current.remove(key);
+        } else {
+            current.put(key, value);
+        }
+        Properties p = new Properties();
+        p.putAll(current);
+        try (java.io.StringWriter out = new java.io.StringWriter()) {
+            p.store(out, null);
+            writeAtomically(metaFile(conversationId), out.toString().getBytes(StandardCharsets.UTF_8));
+            if (Files.exists(stateFile(conversationId))) {
+                Files.setLastModifiedTime(stateFile(conversationId), FileTime.from(Instant.now()));
+            }
+        } catch (IOException e) {
+            throw failure(conversationId, "write metadata of", e);
+        }
+    }
+
+    @Override
+    public Optional<TurnLock> lock(String conversationId, Duration wait) {
+        return Optional.of(TurnLock.NONE);
+    }
+
+    @Override
+    public void ping() {
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new ConversationStoreException(null, "conversation folder " + dir + " is missing or not writable",
+                    null);
+        }
+    }
+
+    private ConversationStoreException failure(String id, String what, Exception e) {
+        return new ConversationStoreException(id, "cannot " + what + " conversation "
+                + (id == null ? "files" : "'" + id + "'") + " in " + dir + ": " + e, e);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.infini.spring.store;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Conversations in this process's heap: lost on restart, not shared between instances. For tests, demos and
+ * single-instance apps without Redis.
+ */
+public final class InMemoryConversationStore implements ConversationStore {
+
+    private final Duration ttl;
+    private final Clock clock;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+    /** @param ttl time-to-live since the last write, or zero/null to keep conversations forever */
+    public InMemoryConversationStore(Duration ttl) {
+        this(ttl, Clock.systemUTC());
+    }
+
+    InMemoryConversationStore(Duration ttl, Clock clock) {
+        this.ttl = ttl == null || ttl.isNegative() ? Duration.ZERO : ttl;
+        this.clock = clock;
+    }
+
+    private record Entry(byte[] state, long version, Duration lastTurn, Map<String, String> metadata,
+                         Instant expiresAt) {
+    }
+
+    private Entry live(String id) {
+        Entry e = entries.get(id);
+        if (e != null && e.expiresAt() != null && !clock.instant().isBefore(e.expiresAt())) {
+            entries.remove(id, e);
+            return null;
+        }
+        return e;
+    }
+
+    private Instant expiry() {
+        return ttl.isZero() ? null : clock.instant().plus(ttl);
+    }
+
+    @Override
+    public String name() {
+        return "memory";
+    }
+
+    @Override
+    public Optional<StoredState> load(String conversationId) {
+        Entry e = live(conversationId);
+        return e == null || e.state() == null ? Optional.empty()
+                : Optional.of(new StoredState(e.state().clone(), e.version()));
+    }
+
+    @Override
+    public long version(String conversationId) {
+        Entry e = live(conversationId);
+        return e == null ? 0 : e.version();
+    }
+
+    @Override
+    public synchronized long save(String conversationId, long expectedVersion, byte[] state, Duration lastTurn) {
+        Entry e = live(conversationId);
+        long current = e == null ? 0 : e.version();
+        if (current != expectedVersion) {
+            return -1;
+        }
+        entries.put(conversationId, new Entry(state.clone(), current + 1, lastTurn,
+                e == null ? Map.of() : e.metadata(), expiry()));
+        return current + 1;
+    }
+
+    @Override
+    public Optional<Duration> lastTurn(String conversationId) {
+        Entry e = live(conversationId);
+        return e == null ? Optional.empty() : Optional.ofNullable(e.lastTurn());
+    }
+
+    @Override
+    public synchronized boolean delete(String conversationId) {
+        return live(conversationId) != null && entries.remove(conversationId) != null;
+    }
+
+    @Override
+    public List<String> conversationIds() {
+        List<String> ids = new ArrayList<>();
+        for (String id : List.copyOf(entries.keySet())) {
+            if (live(id) != null) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public Map<String, String> metadata(String conversationId) {
+        Entry e = live(conversationId);
+        return e == null ? Map.of() : e.metadata();
+    }
+
+    @Override
+    public synchronized void putMetadata(String conversationId, String key, String value) {
+        Entry e = live(conversationId);
+        Map<String, String> metadata = new HashMap<>(e == null ? Map.of() : e.metadata());
+        if (value == null) {
+            metadata.remove(key);
+        } else {
+            metadata.put(key, value);
+        }
+        entries.put(conversationId, new Entry(e == null ? null : e.state(), e == null ? 0 : e.version(),
+                e == null ? null : e.lastTurn(), Map.copyOf(metadata), expiry()));
+    }
+
+    @Override
+    public Optional<TurnLock> lock(String conversationId, Duration wait) {
+        return Optional.of(TurnLock.NONE);
+    }
+
+    @Override
+    public void ping() {
+        // the heap is always there
+    }
+}

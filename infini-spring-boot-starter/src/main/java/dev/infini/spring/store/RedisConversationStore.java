@@ -1,0 +1,245 @@
+package dev.infini.spring.store;
+
+import dev.infini.spring.ConversationStoreException;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.RedisTemplate;
+import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.serializer.RedisSerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Conversations in Redis, through Spring Boot's {@link RedisConnectionFactory} (so {@code spring.data.redis.*},
+ * Sentinel, Cluster, TLS, ACL users, {@code @ServiceConnection} and docker-compose work unchanged).
+ * <p>
+ * Layout, under a configurable prefix ({@code infini:} by default): one hash {@code <prefix>c:<id>} per conversation
+ * with the fields {@code v} (version), {@code s} (the binary state blob), {@code t} (nanoseconds of the last turn)
+ * and {@code m:<key>} (metadata); and a lock key {@code <prefix>lock:<id>} while a turn runs. Every key of a
+ * conversation is touched alone, so Redis Cluster needs no hash tags.
+ * <ul>
+ * <li>{@link #save} is one Lua script: compare the stored version with the expected one, then write state, version
+ * and time-to-live together, or nothing.</li>
+ * <li>{@link #lock} is {@code SET NX PX} with a random token, released by a Lua script only by its owner; the lease
+ * frees the lock of an instance that died mid-turn, and the versioned save keeps a turn that outlived its lease
+ * from overwriting a newer state.</li>
+ * </ul>
+ */
+public final class RedisConversationStore implements ConversationStore {
+
+    private static final RedisScript<Long> SAVE = new DefaultRedisScript<>("""
+            local v = redis.call('HGET', KEYS[1], 'v')
+            if not v then v = '0' end
+            if v ~= ARGV[1] then return -1 end
+            local nv = tonumber(v) + 1
+            redis.call('HSET', KEYS[1], 'v', tostring(nv), 's', ARGV[2], 't', ARGV[4])
+            if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+            return nv
+            """, Long.class);
+
+    private static final RedisScript<Long> PUT_METADATA = new DefaultRedisScript<>("""
+            if ARGV[3] == '1' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            else redis.call('HDEL', KEYS[1], ARGV[1]) end
+            if tonumber(ARGV[4]) > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+              redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            end
+            return 1
+            """, Long.class);
+
+    private static final RedisScript<Long> RELEASE = new DefaultRedisScript<>("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """, Long.class);
+
+    private static final String VERSION = "v";
+    private static final String STATE = "s";
+    private static final String LAST_TURN = "t";
+    private static final String META = "m:";
+
+    private final RedisTemplate<String, byte[]> redis;
+    private final String prefix;
+    private final Duration ttl;
+    private final Duration lockLease;
+
+    /**
+     * @param connectionFactory Boot's connection factory
+     * @param keyPrefix         prefix of every key (e.g. {@code infini:})
+     * @param ttl               time-to-live of a conversation since its last write, or zero/null for none
+     * @param lockLease         how long a turn lock lasts if its holder dies; longer than the slowest turn
+     */
+    public RedisConversationStore(RedisConnectionFactory connectionFactory, String keyPrefix, Duration ttl,
+                                  Duration lockLease) {
+        RedisTemplate<String, byte[]> template = new RedisTemplate<>();
+        template.setConnectionFactory(connectionFactory);
+        template.setKeySerializer(RedisSerializer.string());
+        template.setValueSerializer(RedisSerializer.byteArray());
+        template.setHashKeySerializer(RedisSerializer.string());
+        template.setHashValueSerializer(RedisSerializer.byteArray());
+        template.afterPropertiesSet();
+        this.redis = template;
+        this.prefix = keyPrefix == null ? "" : keyPrefix;
+        this.ttl = ttl == null || ttl.isNegative() ? Duration.ZERO : ttl;
+        this.lockLease = lockLease;
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    /** The hash key of a conversation. */
+    public String stateKey(String conversationId) {
+        return prefix + "c:" + conversationId;
+    }
+
+    private String lockKey(String conversationId) {
+        return prefix + "lock:" + conversationId;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String string(Object o) {
+        return o == null ? null : new String((byte[]) o, StandardCharsets.UTF_8);
+    }
+
+    private <T> T call(String conversationId, String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (DataAccessException e) {
+            throw new ConversationStoreException(conversationId, "Redis could not " + what
+                    + (conversationId == null ? "" : " conversation '" + conversationId + "'") + ": " + e.getMessage()
+                    + " (nothing was written; the conversation keeps its last completed turn)", e);
+        }
+    }
+
+    @Override
+    public Optional<StoredState> load(String conversationId) {
+        List<Object> values = call(conversationId, "load", () -> redis.opsForHash()
+                .multiGet(stateKey(conversationId), List.of(VERSION, STATE)));
+        if (values == null || values.get(1) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoredState((byte[]) values.get(1), Long.parseLong(string(values.get(0)))));
+    }
+
+    @Override
+    public long version(String conversationId) {
+        Object v = call(conversationId, "read the version of",
+                () -> redis.opsForHash().get(stateKey(conversationId), VERSION));
+        return v == null ? 0 : Long.parseLong(string(v));
+    }
+
+    @Override
+    public long save(String conversationId, long expectedVersion, byte[] state, Duration lastTurn) {
+        Long result = call(conversationId, "save", () -> redis.execute(SAVE, List.of(stateKey(conversationId)),
+                bytes(Long.toString(expectedVersion)), state, bytes(Long.toString(ttl.toMillis())),
+                bytes(Long.toString(lastTurn == null ? -1 : lastTurn.toNanos()))));
+        return result == null ? -1 : result;
+    }
+
+    @Override
+    public Optional<Duration> lastTurn(String conversationId) {
+        Object t = call(conversationId, "read", () -> redis.opsForHash().get(stateKey(conversationId), LAST_TURN));
+        long nanos = t == null ? -1 : Long.parseLong(string(t));
+        return nanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(nanos));
+    }
+
+    @Override
+    public boolean delete(String conversationId) {
+        return Boolean.TRUE.equals(call(conversationId, "delete", () -> redis.delete(stateKey(conversationId))));
+    }
+
+    @Override
+    public List<String> conversationIds() {
+        String start = prefix + "c:";
+        return call(null, "list conversations", () -> {
+            List<String> ids = new ArrayList<>();
+            ScanOptions options = ScanOptions.scanOptions().match(escapeGlob(start) + "*").count(500).build();
+            try (Cursor<String> keys = redis.scan(options)) {
+                keys.forEachRemaining(k -> ids.add(k.substring(start.length())));
+            }
+            return ids;
+        });
+    }
+
+    private static String escapeGlob(String s) {
+        return s.replaceAll("([*?\\[\\]\\\\^])", "\\\\$1");
+    }
+
+    @Override
+    public Map<String, String> metadata(String conversationId) {
+        Map<Object, Object> all = call(conversationId, "read metadata of",
+                () -> redis.opsForHash().entries(stateKey(conversationId)));
+        Map<String, String> metadata = new HashMap<>();
+        all.forEach((k, v) -> {
+            String key = (String) k;
+            if (key.startsWith(META)) {
+                metadata.put(key.substring(META.length()), string(v));
+            }
+        });
+        return Map.copyOf(metadata);
+    }
+
+    @Override
+    public void putMetadata(String conversationId, String key, String value) {
+        call(conversationId, "write metadata of", () -> redis.execute(PUT_METADATA, List.of(stateKey(conversationId)),
+                bytes(META + key), value == null ? new byte[0] : bytes(value), bytes(value == null ? "0" : "1"),
+                bytes(Long.toString(ttl.toMillis()))));
+    }
+
+    @Override
+    public Optional<TurnLock> lock(String conversationId, Duration wait) {
+        String key = lockKey(conversationId);
+        byte[] token = bytes(UUID.randomUUID().toString());
+        long deadline = System.nanoTime() + wait.toNanos();
+        long pause = 5;
+        while (true) {
+            Boolean taken = call(conversationId, "lock",
+                    () -> redis.opsForValue().setIfAbsent(key, token, lockLease));
+            if (Boolean.TRUE.equals(taken)) {
+                return Optional.of(() -> release(conversationId, key, token));
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            try {
+                Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+            pause = Math.min(pause * 2, 100);
+        }
+    }
+
+    private void release(String conversationId, String key, byte[] token) {
+        try {
+            redis.execute(RELEASE, List.of(key), (Object) token);
+        } catch (DataAccessException e) {
+            // the lease frees it; the versioned save already protects the state
+            org.slf4j.LoggerFactory.getLogger(RedisConversationStore.class).warn(
+                    "could not release the turn lock of conversation '{}' ({}); it expires after {}",
+                    conversationId, e.getMessage(), lockLease);
+        }
+    }
+
+    @Override
+    public void ping() {
+        call(null, "be reached", () -> redis.execute((RedisCallback<String>) c -> c.ping()));
+    }
+}
