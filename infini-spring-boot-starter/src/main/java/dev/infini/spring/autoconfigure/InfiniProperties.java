@@ -1,0 +1,313 @@
+package dev.infini.spring.autoconfigure;
+
+import dev.infini.engine.config.MemoryUpdate;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Configuration of the Infini starter, under {@code infini.*}. */
+@ConfigurationProperties("infini")
+public class InfiniProperties {
+
+    private final Model model = new Model();
+    private final Chat chat = new Chat();
+    private final Conversation conversation = new Conversation();
+    private final Store store = new Store();
+
+    public Model getModel() {
+        return model;
+    }
+
+    public Chat getChat() {
+        return chat;
+    }
+
+    public Conversation getConversation() {
+        return conversation;
+    }
+
+    public Store getStore() {
+        return store;
+    }
+
+    /** The checkpoint and how it runs. */
+    public static class Model {
+
+        /**
+         * Checkpoint folder: config.json, model.safetensors (or shards), tokenizer.json and optionally
+         * tokenizer_config.json. The starter configures nothing without it.
+         */
+        private Path path;
+
+        /** Device: cpu, gpu, or auto (GPU when DJL sees one). */
+        private String device = "auto";
+
+        /** Tokens per segment N; 0 keeps the checkpoint's (2048 for a plain Llama checkpoint). */
+        private int segmentLength;
+
+        /** Memory update rule (linear or delta) instead of the checkpoint's; unset keeps it. */
+        private MemoryUpdate memoryUpdate;
+
+        /**
+         * Gate value beta for every head of a checkpoint without memory_gate tensors; unset keeps the memory off
+         * for such a checkpoint.
+         */
+        private Float gateInit;
+
+        public Path getPath() {
+            return path;
+        }
+
+        public void setPath(Path path) {
+            this.path = path;
+        }
+
+        public String getDevice() {
+            return device;
+        }
+
+        public void setDevice(String device) {
+            this.device = device;
+        }
+
+        public int getSegmentLength() {
+            return segmentLength;
+        }
+
+        public void setSegmentLength(int segmentLength) {
+            this.segmentLength = segmentLength;
+        }
+
+        public MemoryUpdate getMemoryUpdate() {
+            return memoryUpdate;
+        }
+
+        public void setMemoryUpdate(MemoryUpdate memoryUpdate) {
+            this.memoryUpdate = memoryUpdate;
+        }
+
+        public Float getGateInit() {
+            return gateInit;
+        }
+
+        public void setGateInit(Float gateInit) {
+            this.gateInit = gateInit;
+        }
+    }
+
+    /** Chat template and default sampling; a prompt's InfiniChatOptions override the sampling values. */
+    public static class Chat {
+
+        /**
+         * Jinja chat template to use instead of the checkpoint's tokenizer_config.json chat_template (and of the
+         * built-in default for checkpoints without one).
+         */
+        private String template;
+
+        /**
+         * Strings that end generation besides the end-of-sequence token; unset means "\nUser:" with the built-in
+         * template and none otherwise.
+         */
+        private List<String> stop;
+
+        /** Most tokens generated per reply. */
+        private int maxTokens = 256;
+
+        /** Sampling temperature; 0 is greedy decoding. */
+        private double temperature = 0.7;
+
+        /** Keep the k most likely tokens when sampling; 0 keeps all. */
+        private int topK = 40;
+
+        /** Nucleus sampling threshold; 1 keeps all tokens. */
+        private double topP = 0.9;
+
+        /** CTRL-style repetition penalty; 1 is none. */
+        private double repetitionPenalty = 1.1;
+
+        /** Random seed for sampling; unset draws a fresh one per call. */
+        private Long seed;
+
+        public String getTemplate() {
+            return template;
+        }
+
+        public void setTemplate(String template) {
+            this.template = template;
+        }
+
+        public List<String> getStop() {
+            return stop;
+        }
+
+        public void setStop(List<String> stop) {
+            this.stop = stop;
+        }
+
+        public int getMaxTokens() {
+            return maxTokens;
+        }
+
+        public void setMaxTokens(int maxTokens) {
+            this.maxTokens = maxTokens;
+        }
+
+        public double getTemperature() {
+            return temperature;
+        }
+
+        public void setTemperature(double temperature) {
+            this.temperature = temperature;
+        }
+
+        public int getTopK() {
+            return topK;
+        }
+
+        public void setTopK(int topK) {
+            this.topK = topK;
+        }
+
+        public double getTopP() {
+            return topP;
+        }
+
+        public void setTopP(double topP) {
+            this.topP = topP;
+        }
+
+        public double getRepetitionPenalty() {
+            return repetitionPenalty;
+        }
+
+        public void setRepetitionPenalty(double repetitionPenalty) {
+            this.repetitionPenalty = repetitionPenalty;
+        }
+
+        public Long getSeed() {
+            return seed;
+        }
+
+        public void setSeed(Long seed) {
+            this.seed = seed;
+        }
+    }
+
+    /** How turns of one conversation are coordinated. */
+    public static class Conversation {
+
+        /**
+         * How long a turn waits for a running turn of the same conversation (on any instance) before failing with
+         * ConversationBusyException.
+         */
+        private Duration lockTimeout = Duration.ofSeconds(30);
+
+        /** Memory for hot sessions kept per instance, so a conversation's next turn skips decoding; 0 disables. */
+        private DataSize cacheMaxSize = DataSize.ofMegabytes(256);
+
+        /** Longest conversation id accepted. */
+        private int maxIdLength = 128;
+
+        public Duration getLockTimeout() {
+            return lockTimeout;
+        }
+
+        public void setLockTimeout(Duration lockTimeout) {
+            this.lockTimeout = lockTimeout;
+        }
+
+        public DataSize getCacheMaxSize() {
+            return cacheMaxSize;
+        }
+
+        public void setCacheMaxSize(DataSize cacheMaxSize) {
+            this.cacheMaxSize = cacheMaxSize;
+        }
+
+        public int getMaxIdLength() {
+            return maxIdLength;
+        }
+
+        public void setMaxIdLength(int maxIdLength) {
+            this.maxIdLength = maxIdLength;
+        }
+    }
+
+    /** Where conversation states live between turns. */
+    public static class Store {
+
+        /**
+         * Store type: redis, memory or file. Unset: redis when a RedisConnectionFactory bean exists (configured by
+         * spring.data.redis.*), memory otherwise.
+         */
+        private StoreType type;
+
+        /** Prefix of every Redis key the starter writes. */
+        private String keyPrefix = "infini:";
+
+        /** How long a conversation lives after its last turn; 0 keeps it forever. */
+        private Duration ttl = Duration.ofDays(30);
+
+        /**
+         * How long a Redis turn lock lasts if its holder dies mid-turn; make it longer than the slowest turn (a
+         * turn that outlives it cannot overwrite a newer state, it fails instead).
+         */
+        private Duration lockLease = Duration.ofMinutes(5);
+
+        /** Folder of the file store. */
+        private Path directory = Path.of("infini-conversations");
+
+        public StoreType getType() {
+            return type;
+        }
+
+        public void setType(StoreType type) {
+            this.type = type;
+        }
+
+        public String getKeyPrefix() {
+            return keyPrefix;
+        }
+
+        public void setKeyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+        }
+
+        public Duration getTtl() {
+            return ttl;
+        }
+
+        public void setTtl(Duration ttl) {
+            this.ttl = ttl;
+        }
+
+        public Duration getLockLease() {
+            return lockLease;
+        }
+
+        public void setLockLease(Duration lockLease) {
+            this.lockLease = lockLease;
+        }
+
+        public Path getDirectory() {
+            return directory;
+        }
+
+        public void setDirectory(Path directory) {
+            this.directory = directory;
+        }
+    }
+
+    /** Conversation store types. */
+    public enum StoreType {
+        /** Redis through Spring Boot's RedisConnectionFactory. */
+        REDIS,
+        /** This process's heap: lost on restart. */
+        MEMORY,
+        /** Files in infini.store.directory: survive restarts on one machine. */
+        FILE
+    }
+}
