@@ -59,7 +59,8 @@ public final class InfiniChatTemplate {
     /** Stop strings of the default template: the model starting the next user turn on its own. */
     public static final List<String> DEFAULT_STOP_STRINGS = List.of("\nUser:");
 
-    private static final String SENTINEL = "\u0001INFINI-CONTENT\u0001";
+    // printable, no spaces at its ends: templates trim and escape content
+    private static final String SENTINEL = "INFINI-REPLY-SENTINEL-5d1c";
     private static final List<ChatMessage> STAND_IN = List.of(new ChatMessage("user", "…"),
             new ChatMessage("assistant", "…"));
 
@@ -175,12 +176,10 @@ public final class InfiniChatTemplate {
         context.put("eos_token", eosText);
         RenderResult result = jinjava.renderForResult(source, context);
         if (result.hasErrors()) {
-            Throwable cause = result.getErrors().get(0).getException();
-            if (cause instanceof InvalidInputException invalid) {
-                throw invalid;
-            }
-            if (cause != null && cause.getCause() instanceof InvalidInputException invalid) {
-                throw invalid;
+            for (Throwable t = result.getErrors().get(0).getException(); t != null; t = t.getCause()) {
+                if (t instanceof InvalidInputException invalid) {
+                    throw invalid;
+                }
             }
             throw new InvalidInputException("chat template failed: " + result.getErrors().get(0).getMessage());
         }
