@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 PerplexityCommand.class,
                 InspectCommand.class,
                 InitCommand.class,
+                BenchCommand.class,
         })
 public final class InfiniCli implements Runnable {
 
