@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class NativeMemoryTest {
 
-    private static final int SEGMENT = 512;
-    private static final int CHUNK = 200; // not a divisor of N: chunks straddle segment boundaries
+    private static final int SEGMENT = 1024;
+    private static final int CHUNK = 300; // not a divisor of N: chunks straddle segment boundaries
 
     @TempDir
     Path tmp;
