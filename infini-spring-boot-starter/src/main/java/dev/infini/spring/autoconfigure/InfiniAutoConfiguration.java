@@ -142,7 +142,7 @@ public class InfiniAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        ConversationStore infiniConversationStore(RedisConnectionFactory connectionFactory,
+        ConversationStore infiniRedisConversationStore(RedisConnectionFactory connectionFactory,
                                                   InfiniProperties properties) {
             return new RedisConversationStore(connectionFactory, properties.getStore().getKeyPrefix(),
                     ttl(properties), properties.getStore().getLockLease());
@@ -156,19 +156,35 @@ public class InfiniAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        ConversationStore infiniConversationStore(InfiniProperties properties) {
+        ConversationStore infiniFileConversationStore(InfiniProperties properties) {
             return new FileConversationStore(properties.getStore().getDirectory(), ttl(properties));
         }
     }
 
-    /** The in-process store: chosen, or the fallback without Redis. */
+    /** The in-process store: chosen, or the fallback when no store type is set and there is no Redis. */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnProperty(name = "infini.store.type", havingValue = "memory", matchIfMissing = true)
+    @Conditional(MemoryStoreConfiguration.Chosen.class)
     static class MemoryStoreConfiguration {
+
+        static class Chosen extends AnyNestedCondition {
+
+            Chosen() {
+                super(ConfigurationPhase.REGISTER_BEAN);
+            }
+
+            @ConditionalOnProperty(name = "infini.store.type", havingValue = "memory")
+            static class Configured {
+            }
+
+            @ConditionalOnProperty(name = "infini.store.type", havingValue = "memory", matchIfMissing = true)
+            @ConditionalOnMissingBean(type = "org.springframework.data.redis.connection.RedisConnectionFactory")
+            static class NoRedis {
+            }
+        }
 
         @Bean
         @ConditionalOnMissingBean
-        ConversationStore infiniConversationStore(InfiniProperties properties) {
+        ConversationStore infiniMemoryConversationStore(InfiniProperties properties) {
             return new InMemoryConversationStore(ttl(properties));
         }
     }

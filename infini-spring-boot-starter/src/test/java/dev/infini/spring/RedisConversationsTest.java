@@ -1,0 +1,299 @@
+package dev.infini.spring;
+
+import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.session.Session;
+import dev.infini.engine.session.StateCodec;
+import dev.infini.spring.support.Instances;
+import dev.infini.spring.support.RealRedis;
+import dev.infini.spring.support.SharedModels;
+import dev.infini.spring.store.ConversationStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.infini.spring.support.Instances.TURNS;
+import static dev.infini.spring.support.Instances.say;
+import static dev.infini.spring.support.Instances.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The chat model against a real Redis: restarts, several instances, concurrency, failures, expiry, deletion. */
+class RedisConversationsTest {
+
+    private static RealRedis redis;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RealRedis.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static ApplicationContextRunner instance(String prefix, String... more) {
+        return Instances.onRedis(redis, prefix, more);
+    }
+
+    private record Run(List<String> replies, byte[] state, long tokensSeen) {
+    }
+
+    private static Run uninterrupted(String prefix, String id, int turns, String... more) {
+        List<String> replies = new ArrayList<>();
+        byte[][] state = new byte[1][];
+        long[] tokens = new long[1];
+        instance(prefix, more).run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            for (String turn : TURNS.subList(0, turns)) {
+                replies.add(text(say(model, id, turn)));
+            }
+            state[0] = ctx.getBean(ConversationStore.class).load(id).orElseThrow().state();
+            tokens[0] = ctx.getBean(InfiniConversations.class).stats(id).orElseThrow().tokensSeen();
+        });
+        return new Run(replies, state[0], tokens[0]);
+    }
+
+    @Test
+    void aNewInstanceContinuesAConversationExactlyAsAnUninterruptedRun() {
+        // the cache is off so that every turn of both runs starts from the stored state, as after a restart
+        Run reference = uninterrupted("restart:", "straight", 4, "infini.conversation.cache-max-size=0");
+        List<String> replies = new ArrayList<>();
+        instance("restart:").run(first -> {
+            InfiniChatModel model = first.getBean(InfiniChatModel.class);
+            replies.add(text(say(model, "resumed", TURNS.get(0))));
+            replies.add(text(say(model, "resumed", TURNS.get(1))));
+        });
+        byte[][] state = new byte[1][];
+        instance("restart:").run(second -> {
+            InfiniChatModel model = second.getBean(InfiniChatModel.class);
+            replies.add(text(say(model, "resumed", TURNS.get(2))));
+            ChatResponse last = say(model, "resumed", TURNS.get(3));
+            replies.add(text(last));
+            assertThat((Long) last.getMetadata().get(InfiniChatModel.SEGMENTS_FOLDED)).isPositive();
+            state[0] = second.getBean(ConversationStore.class).load("resumed").orElseThrow().state();
+        });
+        assertThat(replies).isEqualTo(reference.replies());
+        assertThat(replies).allSatisfy(r -> assertThat(r).isNotBlank());
+        assertThat(state[0]).isEqualTo(reference.state());
+    }
+
+    @Test
+    void theHotSessionCacheGivesTheSameRepliesAsLoadingEveryTurn() {
+        Run cached = uninterrupted("cache:", "cached", 4);
+        Run loaded = uninterrupted("cache:", "loaded", 4, "infini.conversation.cache-max-size=0");
+        assertThat(cached.replies()).isEqualTo(loaded.replies());
+        assertThat(cached.tokensSeen()).isEqualTo(loaded.tokensSeen());
+    }
+
+    @Test
+    void twoInstancesSharingRedisAlternateTurnsOfOneConversation() {
+        Run reference = uninterrupted("alternate:", "one-instance", 4, "infini.conversation.cache-max-size=0");
+        List<String> replies = new ArrayList<>();
+        instance("alternate:").run(a -> instance("alternate:").run(b -> {
+            InfiniChatModel first = a.getBean(InfiniChatModel.class);
+            InfiniChatModel second = b.getBean(InfiniChatModel.class);
+            for (int i = 0; i < 4; i++) {
+                // each instance caches its session; the other one moves the conversation on in between
+                replies.add(text(say(i % 2 == 0 ? first : second, "shared", TURNS.get(i))));
+            }
+            assertThat(a.getBean(InfiniConversations.class).stats("shared").orElseThrow().version()).isEqualTo(4);
+            assertThat(b.getBean(ConversationStore.class).load("shared").orElseThrow().state())
+                    .isEqualTo(reference.state());
+        }));
+        assertThat(replies).isEqualTo(reference.replies());
+    }
+
+    @Test
+    void concurrentTurnsFromTwoInstancesLoseNoUpdate() {
+        List<String> ids = List.of("busy-0", "busy-1", "busy-2", "busy-3");
+        Map<String, AtomicLong> appended = new ConcurrentHashMap<>();
+        Map<String, AtomicLong> turns = new ConcurrentHashMap<>();
+        ids.forEach(id -> {
+            appended.put(id, new AtomicLong());
+            turns.put(id, new AtomicLong());
+        });
+        String[] settings = {"infini.chat.max-tokens=6", "infini.conversation.lock-timeout=120s"};
+        instance("concurrent:", settings).run(a -> instance("concurrent:", settings).run(b -> {
+            List<InfiniChatModel> models = List.of(a.getBean(InfiniChatModel.class),
+                    b.getBean(InfiniChatModel.class));
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int t = 0; t < 16; t++) {
+                    InfiniChatModel model = models.get(t % 2);
+                    futures.add(pool.submit(() -> {
+                        for (int k = 0; k < 3; k++) {
+                            String id = ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
+                            ChatResponse r = say(model, id, TURNS.get(k));
+                            var usage = r.getMetadata().getUsage();
+                            appended.get(id).addAndGet(usage.getPromptTokens() + usage.getCompletionTokens());
+                            turns.get(id).incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            InfiniConversations conversations = a.getBean(InfiniConversations.class);
+            long total = 0;
+            for (String id : ids) {
+                if (turns.get(id).get() == 0) {
+                    continue;
+                }
+                var stats = conversations.stats(id).orElseThrow();
+                assertThat(stats.tokensSeen()).as(id).isEqualTo(appended.get(id).get());
+                assertThat(stats.version()).as(id).isEqualTo(turns.get(id).get());
+                total += turns.get(id).get();
+            }
+            assertThat(total).isEqualTo(48);
+        }));
+    }
+
+    @Test
+    void redisGoingDownFailsTheTurnClearlyAndTheConversationRecoversWhenItReturns() throws Exception {
+        Run reference = uninterrupted("outage:", "no-outage", 2, "infini.conversation.cache-max-size=0");
+        instance("outage:").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
+            List<String> replies = new ArrayList<>();
+            replies.add(text(say(model, "outage", TURNS.get(0))));
+            long before = conversations.stats("outage").orElseThrow().tokensSeen();
+            redis.pause();
+            try {
+                assertThatThrownBy(() -> say(model, "outage", TURNS.get(1)))
+                        .isInstanceOf(ConversationStoreException.class)
+                        .hasMessageContaining("outage");
+                assertThat(ctx.getBean(dev.infini.spring.autoconfigure.InfiniHealthIndicator.class).health()
+                        .getStatus().getCode()).isEqualTo("DOWN");
+            } finally {
+                redis.resume();
+            }
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> conversations.stats("outage").isPresent());
+            assertThat(conversations.stats("outage").orElseThrow().tokensSeen()).isEqualTo(before);
+            replies.add(text(say(model, "outage", TURNS.get(1))));
+            assertThat(replies).isEqualTo(reference.replies());
+            assertThat(ctx.getBean(ConversationStore.class).load("outage").orElseThrow().state())
+                    .isEqualTo(reference.state());
+        });
+    }
+
+    @Test
+    void aCorruptedStateFailsClearlyAndIsNotReset() {
+        instance("corrupt:").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            say(model, "damaged", TURNS.get(0));
+            RedisConnectionFactory factory = ctx.getBean(RedisConnectionFactory.class);
+            StringRedisTemplate raw = new StringRedisTemplate(factory);
+            raw.opsForHash().put("corrupt:c:damaged", "s", "not a state");
+            assertThatThrownBy(() -> say(model, "damaged", TURNS.get(1)))
+                    .isInstanceOfSatisfying(ConversationStateException.class, e -> {
+                        assertThat(e.isCorrupt()).isTrue();
+                        assertThat(e.conversationId()).isEqualTo("damaged");
+                    });
+            assertThat(raw.opsForHash().get("corrupt:c:damaged", "s")).isEqualTo("not a state");
+            assertThat(raw.opsForHash().get("corrupt:c:damaged", "v")).isEqualTo("1");
+        });
+    }
+
+    @Test
+    void aStateFromAnotherModelFailsClearlyAndIsNotReset() {
+        instance("foreign:").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            ConversationStore store = ctx.getBean(ConversationStore.class);
+            // the same checkpoint with other infini settings is another model: its fingerprint differs
+            byte[] foreign;
+            try (InfiniModel other = InfiniModel.load(SharedModels.stories260k(),
+                    EngineOptions.builder().device("cpu").segmentLength(32).gateInit(0.5f).build());
+                 Session session = other.newSession()) {
+                session.append(other.tokenizer().encode("Once upon a time", true));
+                foreign = StateCodec.encode(session.snapshot());
+            }
+            assertThat(store.save("alien", 0, foreign, Duration.ZERO)).isEqualTo(1);
+            assertThatThrownBy(() -> say(model, "alien", TURNS.get(0)))
+                    .isInstanceOfSatisfying(ConversationStateException.class, e -> assertThat(e.isForeign()).isTrue());
+            assertThat(store.load("alien").orElseThrow().state()).isEqualTo(foreign);
+        });
+    }
+
+    @Test
+    void conversationsExpireAfterTheirTimeToLive() {
+        instance("ttl:", "infini.store.ttl=1s").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
+            say(model, "fleeting", TURNS.get(0));
+            conversations.putMetadata("fleeting", "owner", "alice");
+            assertThat(Long.parseLong(redis.command("PTTL ttl:c:fleeting").substring(1))).isPositive();
+            await().atMost(Duration.ofSeconds(30)).until(() -> conversations.stats("fleeting").isEmpty());
+            assertThat(conversations.metadata("fleeting")).isEmpty();
+            assertThat(conversations.conversationIds()).doesNotContain("fleeting");
+        });
+    }
+
+    @Test
+    void deletingAConversationRemovesStateAndMetadataAndTheNextTurnStartsAfresh() {
+        instance("delete:").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
+            ChatResponse first = say(model, "doomed", TURNS.get(0));
+            say(model, "doomed", TURNS.get(1));
+            conversations.putMetadata("doomed", "owner", "bob");
+            assertThat(conversations.metadata("doomed")).containsEntry("owner", "bob");
+            assertThat(conversations.conversationIds()).contains("doomed");
+            assertThat(conversations.delete("doomed")).isTrue();
+            assertThat(conversations.stats("doomed")).isEmpty();
+            assertThat(conversations.metadata("doomed")).isEmpty();
+            assertThat(conversations.conversationIds()).doesNotContain("doomed");
+            assertThat(conversations.delete("doomed")).isFalse();
+            ChatResponse again = say(model, "doomed", TURNS.get(0));
+            assertThat(text(again)).isEqualTo(text(first));
+            assertThat(conversations.stats("doomed").orElseThrow().tokensSeen())
+                    .isEqualTo(first.getMetadata().get(InfiniChatModel.TOKENS_SEEN));
+        });
+    }
+
+    @Test
+    void statsMetadataAndListingDescribeTheStoredConversations() {
+        instance("stats:").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
+            ChatResponse r = say(model, "user-1:chat", TURNS.get(0));
+            say(model, "user-2:chat", TURNS.get(0));
+            conversations.putMetadata("user-1:chat", "owner", "alice");
+            var stats = conversations.stats("user-1:chat").orElseThrow();
+            assertThat(stats.tokensSeen()).isEqualTo(r.getMetadata().get(InfiniChatModel.TOKENS_SEEN));
+            assertThat(stats.stateBytes()).isEqualTo(conversations.model().stateBytes());
+            assertThat(stats.lastTurnLatency()).isPositive();
+            assertThat(stats.version()).isEqualTo(1);
+            assertThat(conversations.conversationIds()).containsExactlyInAnyOrder("user-1:chat", "user-2:chat");
+            assertThat(conversations.metadata("user-1:chat")).isEqualTo(Map.of("owner", "alice"));
+            say(model, "user-1:chat", TURNS.get(1));
+            assertThat(conversations.metadata("user-1:chat")).isEqualTo(Map.of("owner", "alice"));
+            assertThat(conversations.stats("never-seen")).isEmpty();
+        });
+    }
+}
