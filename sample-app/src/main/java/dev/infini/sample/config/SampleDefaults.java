@@ -27,10 +27,11 @@ public class SampleDefaults implements EnvironmentPostProcessor, Ordered {
     /** The starter's choice of conversation-state store. */
     public static final String STORE_TYPE = "infini.store.type";
     /** Where the starter's file store keeps its states. */
-    public static final String FILE_STORE_DIR = "infini.store.file.directory";
+    public static final String FILE_STORE_DIR = "infini.store.directory";
     /** How the model was found: configured, default or fallback; shown at startup. */
     public static final String MODEL_SOURCE = "infini.sample.model-source";
 
+    static final String REDIS_HEALTH = "management.health.redis.enabled";
     static final String DEFAULT_MODEL = "models/infini-default";
     static final String FALLBACK_MODEL = "shared/models/stories260k";
     static final String PROPERTY_SOURCE = "infiniSampleDefaults";
@@ -50,10 +51,16 @@ public class SampleDefaults implements EnvironmentPostProcessor, Ordered {
             defaults.put(MODEL_PATH, choice.path().toString());
             defaults.put(MODEL_SOURCE, choice.source());
         }
-        if (!environment.containsProperty(STORE_TYPE)) {
+        String store = environment.getProperty(STORE_TYPE);
+        if (store == null) {
             boolean redisConfigured = environment.containsProperty("spring.data.redis.host")
                     || environment.containsProperty("spring.data.redis.url");
-            defaults.put(STORE_TYPE, redisConfigured ? "redis" : "file");
+            store = redisConfigured ? "redis" : "file";
+            defaults.put(STORE_TYPE, store);
+        }
+        if (!"redis".equalsIgnoreCase(store) && !environment.containsProperty(REDIS_HEALTH)) {
+            // Redis is on the classpath through the starter; without a Redis store its health check would only fail.
+            defaults.put(REDIS_HEALTH, "false");
         }
         if (!environment.containsProperty(FILE_STORE_DIR)) {
             defaults.put(FILE_STORE_DIR, Path.of(System.getProperty("user.home"), ".infini", "sample-app", "conversations")

@@ -13,13 +13,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxMessageChars the longest user message accepted, in characters; longer ones get 413
  * @param maxReplyTokens  the most tokens one reply may generate
  * @param latencyHistory  how many recent turn latencies each conversation keeps for the memory panel's chart
+ * @param systemPrompt    a system message that starts every new conversation; empty (the default) for none
  */
 @ConfigurationProperties("infini.sample")
 public record SampleProperties(
         @DefaultValue List<String> apiKeys,
         @DefaultValue("4000") int maxMessageChars,
         @DefaultValue("200") int maxReplyTokens,
-        @DefaultValue("60") int latencyHistory) {
+        @DefaultValue("60") int latencyHistory,
+        @DefaultValue("") String systemPrompt) {
 
     public SampleProperties {
         apiKeys = apiKeys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -22,21 +23,22 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Every error of the API as JSON ({@code application/problem+json}): the API's own refusals, Spring MVC's (malformed
  * JSON, wrong method or media type, unknown path), and anything unexpected as a 500 that reveals no internals.
  */
-@RestControllerAdvice(basePackageClasses = ApiExceptionHandler.class)
+@RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e, HttpServletRequest request) {
-        return ResponseEntity.status(e.status())
+        return ResponseEntity.status(e.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(Problems.of(e.status(), e.code(), e.getMessage(), request.getRequestURI()));
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
         log.error("Request {} {} failed", request.getMethod(), request.getRequestURI(), e);
-        return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body(Problems.of(HttpStatus.INTERNAL_SERVER_ERROR,
+        return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(Problems.of(HttpStatus.INTERNAL_SERVER_ERROR,
                 "internal_error", "The server failed to answer; see its log", request.getRequestURI()));
     }
 
@@ -58,6 +60,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             if (request instanceof ServletWebRequest servlet) {
                 problem.setInstance(java.net.URI.create(servlet.getRequest().getRequestURI()));
             }
+            // Without this a mapping's produces=application/json would label the problem as plain JSON.
+            return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                    .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
         }
         return response;
     }
