@@ -2,6 +2,7 @@ package dev.infini.engine.kernels;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -35,27 +36,55 @@ public final class TorchKernels implements Kernels {
         return x.mul(cos).add(rotated.mul(sin));
     }
 
+    /**
+     * Floats of one block of attention scores: blocks this small are served from the allocator's heap instead of
+     * fresh pages (glibc maps anything over 32 MiB anew each time), and are freed before the next block starts.
+     */
+    private static final long SCORE_BLOCK_FLOATS = 1L << 21;
+    private static final int MIN_BLOCK_ROWS = 16;
+
     @Override
     public NDArray causalAttention(NDArray q, NDArray k, NDArray v, int offset) {
         Shape qs = q.getShape(); // [kv, g, L, d]
         long chunk = qs.get(2);
         long keys = k.getShape().get(1);
         NDManager m = q.getManager();
+        // scaling Q ([L, d]) instead of the scores ([L, n]) saves a full pass over the largest array
+        NDArray scaled = q.mul(1f / (float) Math.sqrt(qs.get(3)));
         NDArray kt = local(k.expandDims(1), m).transpose(0, 1, 3, 2); // [kv, 1, d, n]
-        NDArray scores = q.matMul(kt).div((float) Math.sqrt(qs.get(3))); // [kv, g, L, n]
-        if (chunk > 1) {
-            NDArray queryPos = m.arange(offset, offset + (int) chunk).reshape(chunk, 1);
-            NDArray keyPos = m.arange(0, (int) keys).reshape(1, keys);
-            NDArray future = keyPos.gt(queryPos).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-            // -1e9 rather than -inf: exp underflows to exactly 0 either way, and no NaN can arise.
-            scores = scores.add(future.mul(-1e9f));
+        NDArray values = local(v.expandDims(1), m); // [kv, 1, n, d]
+        if (chunk == 1) {
+            return scaled.matMul(kt).softmax(-1).matMul(values); // one query sees every key: no mask
         }
-        return scores.softmax(-1).matMul(local(v.expandDims(1), m));
+        // A chunk's scores are [kv, g, L, n]: for a 2048-token chunk of a small model they dwarf everything else.
+        // Query rows go in blocks, each scored only against the keys it can see (causal: up to its last row), so
+        // about half the scores are never computed and one block's intermediates are alive at a time.
+        long rows = Math.max(MIN_BLOCK_ROWS, SCORE_BLOCK_FLOATS / Math.max(1, qs.get(0) * qs.get(1) * keys));
+        NDList blocks = new NDList();
+        for (long from = 0; from < chunk; from += rows) {
+            long to = Math.min(chunk, from + rows);
+            int visible = (int) (offset + to);
+            try (NDManager block = m.newSubManager()) {
+                NDArray qb = local(scaled.get(new NDIndex(":, :, {}:{}", from, to)), block);
+                NDArray scores = qb.matMul(local(kt.get(new NDIndex("..., :{}", visible)), block)); // [kv, g, B, n']
+                NDArray queryPos = block.arange(offset + (int) from, visible).reshape(to - from, 1);
+                NDArray keyPos = block.arange(0, visible).reshape(1, visible);
+                NDArray future = keyPos.gt(queryPos).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                // -1e9 rather than -inf: exp underflows to exactly 0 either way, and no NaN can arise.
+                NDArray out = scores.add(future.mul(-1e9f)).softmax(-1)
+                        .matMul(local(values.get(new NDIndex(":, :, :{}", visible)), block));
+                out.attach(m);
+                blocks.add(out);
+            }
+        }
+        return blocks.size() == 1 ? blocks.head() : NDArrays.concat(blocks, 2);
     }
 
     @Override
     public NDArray sigma(NDArray x) {
-        return Activation.elu(x, 1f).add(1f);
+        // ELU(x) + 1 written as max(x, 0) + exp(min(x, 0)): the same function, but (exp(x) − 1) + 1 cancels to
+        // exactly 0 in float32 below x ≈ −17, which makes σ(K)z vanish and eq. (3)/(5) divide 0 by 0.
+        return x.maximum(0f).add(x.minimum(0f).exp());
     }
 
     @Override

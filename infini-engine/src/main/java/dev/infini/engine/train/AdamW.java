@@ -27,6 +27,7 @@ public final class AdamW {
     private final Map<String, NDArray> firstMoment = new LinkedHashMap<>();
     private final Map<String, NDArray> secondMoment = new LinkedHashMap<>();
     private long step;
+    private long skipped;
 
     public AdamW(TrainableModel model, Settings settings) {
         this.parameters = model.parameters();
@@ -43,8 +44,15 @@ public final class AdamW {
         return step;
     }
 
+    /** Steps whose gradients were not finite and were skipped. */
+    public long skipped() {
+        return skipped;
+    }
+
     /**
-     * Applies one update from the gradients the last backward pass left, then zeroes them.
+     * Applies one update from the gradients the last backward pass left, then zeroes them. A step whose gradient
+     * norm is not finite (a 0/0 in the memory's normalisation, an overflow) is counted but changes no parameter:
+     * one bad batch must not turn every weight into NaN.
      *
      * @return the global gradient norm before clipping
      */
@@ -58,6 +66,12 @@ public final class AdamW {
             squares += g.square().sum().getFloat();
         }
         double norm = Math.sqrt(squares);
+        if (!Double.isFinite(norm)) {
+            step++;
+            skipped++;
+            gradients.values().forEach(g -> g.muli(0));
+            return norm;
+        }
         float scale = norm > settings.clipNorm() && norm > 0 ? (float) (settings.clipNorm() / norm) : 1f;
         step++;
         double correction1 = 1 - Math.pow(settings.beta1(), step);

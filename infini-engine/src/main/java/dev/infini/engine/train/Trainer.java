@@ -104,6 +104,7 @@ public final class Trainer {
                 long tokens = 0;
                 long windowStart = System.nanoTime();
                 double lastLoss = Double.NaN;
+                int badInARow = 0;
                 while (optimizer.step() < settings.steps()) {
                     long step = optimizer.step();
                     // every step's data follows from (seed, step): a resumed run sees what it would have seen
@@ -128,18 +129,21 @@ public final class Trainer {
                             collector.backward(lossArray);
                         }
                         loss = lossArray.getFloat();
-                        if (!Double.isFinite(loss)) {
-                            throw new IllegalStateException("loss became " + loss + " at step " + step
-                                    + ": lower the learning rate and resume from " + last);
-                        }
                         norm = optimizer.update(stepManager, lr);
+                        badInARow = Double.isFinite(loss) ? 0 : badInARow + 1;
+                        if (badInARow >= 20) {
+                            throw new IllegalStateException("loss was not finite for 20 steps in a row (step " + step
+                                    + "): lower the learning rate and resume from " + last);
+                        }
                     }
-                    if (Double.isNaN(firstLoss)) {
-                        firstLoss = loss;
+                    if (Double.isFinite(loss)) {
+                        if (Double.isNaN(firstLoss)) {
+                            firstLoss = loss;
+                        }
+                        lastLoss = loss;
+                        lossSum += loss;
+                        lossCount++;
                     }
-                    lastLoss = loss;
-                    lossSum += loss;
-                    lossCount++;
                     tokens += (long) settings.batch() * length;
                     long done = optimizer.step();
                     boolean evaluate = done % settings.evalEvery() == 0 || done == settings.steps();
@@ -159,12 +163,13 @@ public final class Trainer {
                                 writeTrainerState(best, done, bestValidation, elapsed, false);
                             }
                         }
-                        double mean = lossSum / lossCount;
+                        double mean = lossSum / Math.max(lossCount, 1);
                         Files.writeString(log, String.format(java.util.Locale.ROOT, "%d,%.5f,%.3e,%.3f,%.1f,%s,%s,%.1f%n",
                                 done, mean, lr, norm, tokensPerSecond, val, valOff, elapsed),
                                 StandardOpenOption.APPEND);
                         progress.println(progressLine(done, settings.steps(), mean, tokensPerSecond, lr, elapsed,
-                                evaluate ? " | val passkey " + val + " (memory off " + valOff + ")" : ""));
+                                (optimizer.skipped() > 0 ? " | " + optimizer.skipped() + " steps skipped (non-finite gradients)" : "")
+                                        + (evaluate ? " | val passkey " + val + " (memory off " + valOff + ")" : "")));
                         lossSum = 0;
                         lossCount = 0;
                         tokens = 0;

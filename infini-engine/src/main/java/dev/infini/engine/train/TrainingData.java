@@ -92,6 +92,10 @@ public final class TrainingData {
         long promptLength = length + 1 - answer.length;
         int minimum = passkey.minimumLength(key);
         long fillerTotal = promptLength - minimum;
+        if (fillerTotal < 0) {
+            throw new IllegalArgumentException("a sequence of " + length + " tokens cannot hold a passkey prompt ("
+                    + (minimum + answer.length) + " tokens at least): use more segments per sequence");
+        }
         PasskeyPrompt.Layout layout = null;
         for (int attempt = 0; attempt < 64; attempt++) {
             layout = passkey.layoutAt(promptLength, random.nextLong(fillerTotal + 1), key);
