@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 InitCommand.class,
                 BenchCommand.class,
+                TrainCommand.class,
+                PasskeyCommand.class,
         })
 public final class InfiniCli implements Runnable {
 
