@@ -90,7 +90,7 @@ function renderTranscript(conversation) {
       + "memory on the server; the transcript was not kept in this browser. Carry on, it remembers.";
     box.appendChild(note);
   }
-  for (const turn of turns) addBubble(turn.role, turn.text);
+  for (const turn of turns) addBubble(turn.role, turn.text).dataset.done = "true";
 }
 
 // ---- memory panel ----
@@ -239,6 +239,7 @@ async function send(text) {
     for await (const event of sseEvents(response)) {
       if (event.name === "token") {
         reply += event.data.text;
+        bubble.dataset.tokenEvents = String(Number(bubble.dataset.tokenEvents || 0) + 1);
         bubble.textContent = reply;
         $("transcript").scrollTop = $("transcript").scrollHeight;
       } else if (event.name === "done") {
