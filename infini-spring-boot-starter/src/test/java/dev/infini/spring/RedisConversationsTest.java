@@ -7,6 +7,7 @@ import dev.infini.engine.session.StateCodec;
 import dev.infini.spring.support.Instances;
 import dev.infini.spring.support.RealRedis;
 import dev.infini.spring.support.SharedModels;
+import dev.infini.spring.support.States;
 import dev.infini.spring.store.ConversationStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,27 +74,41 @@ class RedisConversationsTest {
         return new Run(replies, state[0], tokens[0]);
     }
 
-    @Test
-    void aNewInstanceContinuesAConversationExactlyAsAnUninterruptedRun() {
-        // the cache is off so that every turn of both runs starts from the stored state, as after a restart
-        Run reference = uninterrupted("restart:", "straight", 4, "infini.conversation.cache-max-size=0");
+    private static List<String> restartedAfterTwoTurns(String prefix, String id, byte[][] state, String... more) {
         List<String> replies = new ArrayList<>();
-        instance("restart:").run(first -> {
+        instance(prefix, more).run(first -> {
             InfiniChatModel model = first.getBean(InfiniChatModel.class);
-            replies.add(text(say(model, "resumed", TURNS.get(0))));
-            replies.add(text(say(model, "resumed", TURNS.get(1))));
+            replies.add(text(say(model, id, TURNS.get(0))));
+            replies.add(text(say(model, id, TURNS.get(1))));
         });
-        byte[][] state = new byte[1][];
-        instance("restart:").run(second -> {
+        instance(prefix, more).run(second -> {
             InfiniChatModel model = second.getBean(InfiniChatModel.class);
-            replies.add(text(say(model, "resumed", TURNS.get(2))));
-            ChatResponse last = say(model, "resumed", TURNS.get(3));
+            replies.add(text(say(model, id, TURNS.get(2))));
+            ChatResponse last = say(model, id, TURNS.get(3));
             replies.add(text(last));
             assertThat((Long) last.getMetadata().get(InfiniChatModel.SEGMENTS_FOLDED)).isPositive();
-            state[0] = second.getBean(ConversationStore.class).load("resumed").orElseThrow().state();
+            state[0] = second.getBean(ConversationStore.class).load(id).orElseThrow().state();
         });
+        return replies;
+    }
+
+    @Test
+    void aNewInstanceContinuesAConversationExactlyAsAnUninterruptedRun() {
+        Run reference = uninterrupted("restart:", "straight", 4);
+        byte[][] state = new byte[1][];
+        List<String> replies = restartedAfterTwoTurns("restart:", "resumed", state);
         assertThat(replies).isEqualTo(reference.replies());
         assertThat(replies).allSatisfy(r -> assertThat(r).isNotBlank());
+        States.assertSameConversation(state[0], reference.state());
+    }
+
+    @Test
+    void withEveryTurnStartingFromTheStoreARestartGivesABitIdenticalState() {
+        String noCache = "infini.conversation.cache-max-size=0";
+        Run reference = uninterrupted("restart-exact:", "straight", 4, noCache);
+        byte[][] state = new byte[1][];
+        List<String> replies = restartedAfterTwoTurns("restart-exact:", "resumed", state, noCache);
+        assertThat(replies).isEqualTo(reference.replies());
         assertThat(state[0]).isEqualTo(reference.state());
     }
 
@@ -117,8 +132,8 @@ class RedisConversationsTest {
                 replies.add(text(say(i % 2 == 0 ? first : second, "shared", TURNS.get(i))));
             }
             assertThat(a.getBean(InfiniConversations.class).stats("shared").orElseThrow().version()).isEqualTo(4);
-            assertThat(b.getBean(ConversationStore.class).load("shared").orElseThrow().state())
-                    .isEqualTo(reference.state());
+            States.assertSameConversation(b.getBean(ConversationStore.class).load("shared").orElseThrow().state(),
+                    reference.state());
         }));
         assertThat(replies).isEqualTo(reference.replies());
     }
@@ -197,18 +212,17 @@ class RedisConversationsTest {
             assertThat(conversations.stats("outage").orElseThrow().tokensSeen()).isEqualTo(before);
             replies.add(text(say(model, "outage", TURNS.get(1))));
             assertThat(replies).isEqualTo(reference.replies());
-            assertThat(ctx.getBean(ConversationStore.class).load("outage").orElseThrow().state())
-                    .isEqualTo(reference.state());
+            States.assertSameConversation(ctx.getBean(ConversationStore.class).load("outage").orElseThrow().state(),
+                    reference.state());
         });
     }
 
     @Test
     void aCorruptedStateFailsClearlyAndIsNotReset() {
+        instance("corrupt:").run(ctx -> say(ctx.getBean(InfiniChatModel.class), "damaged", TURNS.get(0)));
         instance("corrupt:").run(ctx -> {
             InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
-            say(model, "damaged", TURNS.get(0));
-            RedisConnectionFactory factory = ctx.getBean(RedisConnectionFactory.class);
-            StringRedisTemplate raw = new StringRedisTemplate(factory);
+            StringRedisTemplate raw = new StringRedisTemplate(ctx.getBean(RedisConnectionFactory.class));
             raw.opsForHash().put("corrupt:c:damaged", "s", "not a state");
             assertThatThrownBy(() -> say(model, "damaged", TURNS.get(1)))
                     .isInstanceOfSatisfying(ConversationStateException.class, e -> {

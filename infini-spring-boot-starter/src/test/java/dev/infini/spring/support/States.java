@@ -1,0 +1,45 @@
+package dev.infini.spring.support;
+
+import dev.infini.engine.session.SessionState;
+import dev.infini.engine.session.StateCodec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Comparisons of stored conversation states. */
+public final class States {
+
+    private States() {
+    }
+
+    /**
+     * Asserts two blobs hold the same conversation: the same model, token stream position, counters and open
+     * segment exactly, and the same memory and logits up to float rounding. A session that lived through its turns
+     * computed the open segment's keys and values chunk by chunk, a restored one recomputes them in one batch:
+     * the sums then round differently in the last bits (about 1e-6 of the largest entry), never more.
+     */
+    public static void assertSameConversation(byte[] actual, byte[] expected) {
+        SessionState a = StateCodec.decode(actual);
+        SessionState e = StateCodec.decode(expected);
+        assertThat(a.modelFingerprint()).isEqualTo(e.modelFingerprint());
+        assertThat(a.tokensSeen()).isEqualTo(e.tokensSeen());
+        assertThat(a.segmentsFolded()).isEqualTo(e.segmentsFolded());
+        assertThat(a.openTokens()).containsExactly(e.openTokens());
+        assertClose(a.lastLogits(), e.lastLogits(), "last logits");
+        assertClose(a.memory(), e.memory(), "memory M");
+        assertClose(a.normalizer(), e.normalizer(), "normalizer z");
+    }
+
+    private static void assertClose(float[] actual, float[] expected, String what) {
+        assertThat(actual).as(what).hasSameSizeAs(expected);
+        double scale = 1;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        // relative to the array's largest entry: M sums products over every folded token
+        double tolerance = 1e-5 * scale;
+        for (int i = 0; i < actual.length; i++) {
+            assertThat((double) actual[i]).as(what + "[" + i + "]").isCloseTo(expected[i],
+                    org.assertj.core.data.Offset.offset(tolerance));
+        }
+    }
+}
