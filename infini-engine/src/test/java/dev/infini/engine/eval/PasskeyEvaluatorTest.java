@@ -22,6 +22,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.train.OneTorchThread.class)
 class PasskeyEvaluatorTest {
 
     static final String PLANTED = "71432";

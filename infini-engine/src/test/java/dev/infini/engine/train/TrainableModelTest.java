@@ -22,6 +22,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+@org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.train.OneTorchThread.class)
 class TrainableModelTest {
 
     @ParameterizedTest

@@ -1,0 +1,71 @@
+package dev.infini.engine.train;
+
+import dev.infini.engine.SharedData;
+import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.config.MemoryUpdate;
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.session.Session;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.train.OneTorchThread.class)
+class TrainerTest {
+
+    private static TrainSettings settings(Path out, long steps) {
+        // chats of 6 segments of 32 tokens, 2 per step: seconds on a CPU; validation on 2 passkey sequences
+        return new TrainSettings(null, TrainableModelTest.tiny(), SharedData.stories260k(), out, 32,
+                MemoryUpdate.DELTA, 0f, steps, 2, 6, 6, 5e-3, 3, 0.1,
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
+                new TrainingData.Mix(0, 1, 0, 5f, 5, 0.85), null, out.resolve("corpus"), 0, 7,
+                5, 10, 10, 6, 2);
+    }
+
+    @Test
+    void aFewStepsLowerTheLossAndWriteACheckpointTheEngineLoads(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result result = new Trainer(settings(out, 20), new PrintStream(log, true)).run();
+        assertThat(result.steps()).isEqualTo(20);
+        List<String> csv = Files.readAllLines(out.resolve("loss.csv"));
+        double first = Double.parseDouble(csv.get(1).split(",")[1]);
+        double last = Double.parseDouble(csv.get(csv.size() - 1).split(",")[1]);
+        assertThat(last).as("mean loss of the last 5 steps vs the first 5").isLessThan(first * 0.8);
+        assertThat(log.toString()).contains("step 20/20", "tok/s", "loss");
+        assertThat(out.resolve("loss.png")).isRegularFile();
+        try (InfiniModel model = InfiniModel.load(out.resolve("last"), EngineOptions.builder().device("cpu").build());
+             Session session = model.newSession()) {
+            assertThat(model.segmentLength()).isEqualTo(32);
+            assertThat(model.memoryMode()).isEqualTo(dev.infini.engine.config.MemoryMode.ON);
+            session.append(model.tokenizer().encode("The pass key is"));
+            for (float v : session.lastLogits()) {
+                assertThat(Float.isFinite(v)).as("finite logits").isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aRunResumesFromItsLastCheckpoint(@TempDir Path out) throws Exception {
+        new Trainer(settings(out, 10), new PrintStream(new ByteArrayOutputStream())).run();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result resumed = new Trainer(settings(out, 15), new PrintStream(log, true)).run();
+        assertThat(log.toString()).contains("resuming from", "at step 10");
+        assertThat(resumed.steps()).isEqualTo(15);
+        List<String> csv = Files.readAllLines(out.resolve("loss.csv"));
+        assertThat(csv.get(csv.size() - 1)).startsWith("15,");
+    }
+
+    @Test
+    void learningRateWarmsUpThenDecaysToTheFloor(@TempDir Path out) {
+        TrainSettings s = settings(out, 100);
+        assertThat(s.learningRate(0)).isLessThan(s.learningRate(2));
+        assertThat(s.learningRate(2)).isEqualTo(5e-3, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(s.learningRate(99)).isGreaterThanOrEqualTo(5e-4).isLessThan(5.1e-4);
+    }
+}
