@@ -116,6 +116,36 @@ class BrowserIT {
         screenshot("chat-after-restart.png");
     }
 
+    @Test
+    void withApiKeysThePageAsksForAKeyAndShowsEachKeyOnlyItsConversations() throws Exception {
+        redis = RealRedis.start();
+        app = RunningApp.onRedis(redis, "browser-keys-" + UUID.randomUUID() + ":", 0,
+                Map.of("infini.sample.max-reply-tokens", 12, "infini.sample.api-keys", "key-of-ann,key-of-ben"));
+        browser = HeadlessChromium.start(temp.resolve("chromium-profile"));
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+
+        browser.get(app.url("/"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key-form")));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("error"), "X-API-Key"));
+
+        useKey(wait, "key-of-ann");
+        send(wait, "Ann's first message", 1);
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("conversation-list"),
+                "Ann's first message"));
+
+        browser.get(app.url("/"));
+        useKey(wait, "key-of-ben");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("no-conversations")));
+        assertThat(browser.findElement(By.id("conversation-list")).getText()).doesNotContain("Ann");
+    }
+
+    private void useKey(WebDriverWait wait, String key) {
+        WebElement field = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        field.clear();
+        field.sendKeys(key, Keys.ENTER);
+        wait.until(d -> !d.findElement(By.id("error")).isDisplayed());
+    }
+
     /** Types a message, sends it with Enter and waits for the {@code n}th reply to finish streaming. */
     private WebElement send(WebDriverWait wait, String text, int n) {
         WebElement input = browser.findElement(By.id("message"));

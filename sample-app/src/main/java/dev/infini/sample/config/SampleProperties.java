@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxReplyTokens  the most tokens one reply may generate
  * @param latencyHistory  how many recent turn latencies each conversation keeps for the memory panel's chart
  * @param systemPrompt    a system message that starts every new conversation; empty (the default) for none
+ * @param warmUp          run one short stateless turn at startup, so the first visitor does not wait for the
+ *                        engine's slow first pass
  */
 @ConfigurationProperties("infini.sample")
 public record SampleProperties(
@@ -21,7 +23,8 @@ public record SampleProperties(
         @DefaultValue("4000") int maxMessageChars,
         @DefaultValue("200") int maxReplyTokens,
         @DefaultValue("60") int latencyHistory,
-        @DefaultValue("") String systemPrompt) {
+        @DefaultValue("") String systemPrompt,
+        @DefaultValue("true") boolean warmUp) {
 
     public SampleProperties {
         apiKeys = apiKeys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();

@@ -13,7 +13,6 @@ final class Problems {
 
     static ProblemDetail of(HttpStatusCode status, String code, String detail, String path) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(URI.create("https://github.com/infini-dev/infini/blob/main/docs/sample-app.md#errors"));
         problem.setProperty("code", code);
         if (path != null) {
             problem.setInstance(URI.create(path));
