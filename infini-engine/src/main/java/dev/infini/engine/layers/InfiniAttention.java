@@ -81,7 +81,7 @@ public final class InfiniAttention {
         NDArray kRotated = kernels.rope(k, cosSin[0], cosSin[1]);
         state.append(kRotated, k, v);
 
-        NDArray attention = kernels.causalAttention(qRotated, local(step, state.keysRotated), local(step, state.values),
+        NDArray attention = kernels.causalAttention(qRotated, state.keysRotated(step), state.values(step),
                 offset);
         if (gate != null && !memoryIsEmpty && mode != MemoryMode.OFF) {
             if (mode == MemoryMode.ON) {
@@ -100,17 +100,10 @@ public final class InfiniAttention {
     /** Folds the full open segment into M and z (eq. 4 or 5) and empties it. */
     public void fold(NDManager step, CompressiveMemory state, boolean delta, boolean memoryIsEmpty, boolean update) {
         if (update) {
-            NDArray sigmaK = kernels.sigma(local(step, state.keys));
-            kernels.foldIntoMemory(state.memory, state.normalizer, sigmaK, local(step, state.values), delta,
+            NDArray sigmaK = kernels.sigma(state.keys(step));
+            kernels.foldIntoMemory(state.memory, state.normalizer, sigmaK, state.values(step), delta,
                     memoryIsEmpty);
         }
         state.clearSegment();
-    }
-
-    // A handle on a long-lived array owned by the step, so ops on it put their results in the step.
-    private static NDArray local(NDManager step, NDArray longLived) {
-        NDArray view = longLived.reshape(longLived.getShape());
-        view.attach(step);
-        return view;
     }
 }
