@@ -69,7 +69,7 @@ public final class AdamW {
         if (!Double.isFinite(norm)) {
             step++;
             skipped++;
-            gradients.values().forEach(g -> g.muli(0));
+            parameters.values().forEach(AdamW::zeroGradient);
             return norm;
         }
         float scale = norm > settings.clipNorm() && norm > 0 ? (float) (settings.clipNorm() / norm) : 1f;
@@ -93,7 +93,7 @@ public final class AdamW {
                 p.muli((float) (1 - lr * decay)); // decoupled weight decay
             }
             p.subi(change);
-            gradients.get(name).muli(0); // PyTorch accumulates gradients: clear them for the next step
+            zeroGradient(p); // PyTorch accumulates gradients: clear them for the next step
         }
         return norm;
     }
@@ -126,6 +126,11 @@ public final class AdamW {
         float[] data = new float[values.remaining()];
         values.get(data);
         target.set(data);
+    }
+
+    /** Sets a gradient to exactly 0; multiplying by 0 would keep a NaN, and PyTorch would add to it forever. */
+    static void zeroGradient(NDArray parameter) {
+        ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) parameter);
     }
 
     private static NDArray local(NDArray longLived, NDManager step) {
