@@ -182,6 +182,29 @@ class BadInputTest {
     }
 
     @Test
+    void anUnsupportedDtypeIsNamed() throws IOException {
+        Path broken = copy("int-dtype");
+        Path weights = broken.resolve("model.safetensors");
+        String bytes = new String(Files.readAllBytes(weights), StandardCharsets.ISO_8859_1);
+        String entry = "\"model.layers.0.mlp.up_proj.weight\":{\"dtype\":\"";
+        assertThat(bytes).contains(entry + "F32\"");
+        Files.write(weights, bytes.replace(entry + "F32\"", entry + "I32\"").getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> InfiniModel.load(broken)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining(weights.toString())
+                .hasMessageContaining("\"model.layers.0.mlp.up_proj.weight\" has dtype I32");
+    }
+
+    @Test
+    void nanWeightsAreRefused() throws IOException {
+        Map<String, SafetensorsWriter.Tensor> tensors = TestCheckpoints.readAll(dir);
+        tensors.get("model.layers.1.self_attn.o_proj.weight").data()[0] = Float.NaN;
+        Path broken = TestCheckpoints.copyWithoutWeights(dir, tmp.resolve("nan"));
+        SafetensorsWriter.write(broken.resolve("model.safetensors"), tensors, null);
+        assertThatThrownBy(() -> InfiniModel.load(broken)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("\"model.layers.1.self_attn.o_proj.weight\" holds NaN");
+    }
+
+    @Test
     void missingFilesAreNamed() throws IOException {
         Path noConfig = copy("no-config");
         Files.delete(noConfig.resolve("config.json"));
