@@ -299,7 +299,11 @@ public class ChatService {
                 instant(metadata.get(CREATED)), instant(metadata.get(UPDATED)));
     }
 
-    private RuntimeException translate(String id, RuntimeException e) {
+    /**
+     * The API's answer to a failure of the starter or the engine: busy or concurrently updated conversations are
+     * 409, an unreachable store 503, an undecodable state 409, input the engine refuses 400; others stay as they are.
+     */
+    public static RuntimeException translate(String id, RuntimeException e) {
         if (e instanceof ApiException) {
             return e;
         }

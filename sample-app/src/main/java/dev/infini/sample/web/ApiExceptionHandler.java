@@ -4,6 +4,9 @@ import java.util.Locale;
 
 import jakarta.servlet.http.HttpServletRequest;
 
+import dev.infini.engine.InvalidInputException;
+import dev.infini.sample.chat.ChatService;
+import dev.infini.spring.InfiniConversationException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,16 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> api(ApiException e, HttpServletRequest request) {
         return ResponseEntity.status(e.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(Problems.of(e.status(), e.code(), e.getMessage(), request.getRequestURI()));
+    }
+
+    @ExceptionHandler({InfiniConversationException.class, InvalidInputException.class})
+    ResponseEntity<ProblemDetail> infini(RuntimeException e, HttpServletRequest request) {
+        String id = e instanceof InfiniConversationException c ? c.conversationId() : null;
+        RuntimeException translated = ChatService.translate(id, e);
+        if (translated instanceof ApiException api) {
+            return api(api, request);
+        }
+        return unexpected(e, request);
     }
 
     @ExceptionHandler(Exception.class)
