@@ -28,7 +28,7 @@ public final class LinePlot {
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
             new Color(0xff7f0e), new Color(0x9467bd)};
 
-    private record Series(String name, double[] x, double[] y, boolean markers) {
+    private record Series(String name, double[] x, double[] y, boolean markers, Color color) {
     }
 
     private final String title;
@@ -46,7 +46,12 @@ public final class LinePlot {
 
     /** Adds a line; {@code markers} draws a dot at every point (for sparse samples). */
     public LinePlot add(String name, double[] x, double[] y, boolean markers) {
-        series.add(new Series(name, x.clone(), y.clone(), markers));
+        return add(name, x, y, markers, COLORS[series.size() % COLORS.length]);
+    }
+
+    /** Adds a line in a given colour, so that one approach keeps its colour across plots. */
+    public LinePlot add(String name, double[] x, double[] y, boolean markers, Color color) {
+        series.add(new Series(name, x.clone(), y.clone(), markers, color));
         return this;
     }
 
@@ -154,7 +159,7 @@ public final class LinePlot {
         int legendY = TOP + 18;
         for (int s = 0; s < series.size(); s++) {
             Series line = series.get(s);
-            Color color = COLORS[s % COLORS.length];
+            Color color = line.color;
             g.setColor(color);
             g.setStroke(new BasicStroke(line.markers ? 2f : 1.3f));
             Path2D path = new Path2D.Double();

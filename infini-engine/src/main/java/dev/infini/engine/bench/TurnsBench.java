@@ -287,6 +287,11 @@ public final class TurnsBench {
     private static void plot(JsonObject result, String name, double[] total, long[] stateBytes, Path dir)
             throws IOException {
         int n = total.length;
+        int period = result.getAsJsonObject("infini").get("period_turns").getAsInt();
+        double[] rolling = new double[n];
+        for (int i = 0; i < n; i++) {
+            rolling[i] = i + 1 < period ? Double.NaN : Stats.median(Arrays.copyOfRange(total, i + 1 - period, i + 1));
+        }
         double[] turns = new double[n];
         double[] bytes = new double[n];
         for (int i = 0; i < n; i++) {
@@ -297,16 +302,22 @@ public final class TurnsBench {
         JsonArray kv = result.getAsJsonArray("kv_persistence");
         LinePlot latency = new LinePlot("Latency per turn, " + name + " (one conversation, state through Redis)",
                 "turn", "ms per turn", true)
-                .add("Infini (state in Redis)", turns, total, false);
+                .add("Infini (state in Redis)", turns, total, false)
+                .add("Infini, median of the last " + period + " turns (one segment)", turns, rolling, false,
+                        new java.awt.Color(0x08306b));
         LinePlot stored = new LinePlot("Stored bytes per conversation, " + name, "turn", "bytes", true)
                 .add("Infini state", turns, bytes, false);
         if (!replay.isEmpty()) {
-            latency.add("history replay (stateless full attention)", column(replay, "turn"), column(replay, "total_ms"), true);
-            stored.add("history replay (chat text)", column(replay, "turn"), column(replay, "stored_bytes"), true);
+            latency.add("history replay (stateless full attention)", column(replay, "turn"), column(replay, "total_ms"), true,
+                    new java.awt.Color(0xd62728));
+            stored.add("history replay (chat text)", column(replay, "turn"), column(replay, "stored_bytes"), true,
+                    new java.awt.Color(0xd62728));
         }
         if (!kv.isEmpty()) {
-            latency.add("KV-cache persistence (full attention)", column(kv, "turn"), column(kv, "total_ms"), true);
-            stored.add("KV cache (float32)", column(kv, "turn"), column(kv, "stored_bytes"), true);
+            latency.add("KV-cache persistence (full attention)", column(kv, "turn"), column(kv, "total_ms"), true,
+                    new java.awt.Color(0x2ca02c));
+            stored.add("KV cache (float32)", column(kv, "turn"), column(kv, "stored_bytes"), true,
+                    new java.awt.Color(0x2ca02c));
         }
         latency.write(dir.resolve("turns-latency-" + name + ".png"));
         stored.write(dir.resolve("turns-stored-bytes-" + name + ".png"));
