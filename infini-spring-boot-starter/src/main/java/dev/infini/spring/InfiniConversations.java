@@ -11,6 +11,7 @@ import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
 import dev.infini.spring.InfiniChatTemplate.ChatMessage;
 import dev.infini.spring.store.ConversationStore;
+import dev.infini.spring.store.ConversationStore.Stamp;
 import dev.infini.spring.store.ConversationStore.StoredState;
 import dev.infini.spring.store.ConversationStore.TurnLock;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -41,8 +42,8 @@ import java.util.regex.Pattern;
  * {@link ConversationBusyException}. A state is written only after its turn completed, by a versioned atomic write
  * ({@link ConcurrentConversationUpdateException} if the stored version moved), so a failure or crash mid-turn leaves
  * the previous state intact. Hot sessions are cached per instance (bounded in bytes) and reused only while the
- * store still holds the version they were saved as. A stored state that cannot be decoded or belongs to another
- * model raises {@link ConversationStateException} and is never silently replaced.
+ * store still holds the stamp (version and epoch) they were saved as. A stored state that cannot be decoded or
+ * belongs to another model raises {@link ConversationStateException} and is never silently replaced.
  * <p>
  * Conversation ids are 1 to {@code maxIdLength} characters of {@code [A-Za-z0-9._:@-]}.
  * <p>
@@ -251,9 +252,9 @@ public final class InfiniConversations implements AutoCloseable {
         try (Held held = hold(id)) {
             Session session = null;
             try {
-                long version = timed("version", () -> store.version(id));
+                Stamp stamp = timed("version", () -> store.stamp(id));
                 SessionCache.Entry cached = cache.take(id);
-                if (cached != null && cached.version() == version && version > 0) {
+                if (cached != null && cached.stamp().equals(stamp) && stamp.version() > 0) {
                     session = cached.session();
                 } else {
                     if (cached != null) {
@@ -261,19 +262,17 @@ public final class InfiniConversations implements AutoCloseable {
                     }
                     Opened opened = open(id);
                     session = opened.session();
-                    version = opened.version();
+                    stamp = opened.stamp();
                 }
                 Exchange x = exchange(session, prompt, session.tokensSeen() == 0, options, listener);
                 byte[] blob = StateCodec.encode(session.snapshot());
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
-                long expected = version;
-                long saved = timed("save", () -> store.save(id, expected, blob, latency));
-                if (saved < 0) {
-                    throw new ConcurrentConversationUpdateException(id, expected);
-                }
+                Stamp expected = stamp;
+                Stamp saved = timed("save", () -> store.save(id, expected, blob, latency))
+                        .orElseThrow(() -> new ConcurrentConversationUpdateException(id, expected.version()));
                 TurnResult result = new TurnResult(id, x.generation.text(), x.generation.tokenIds(),
                         x.generation.finishReason(), x.promptTokens, x.generation.tokenIds().length,
-                        session.tokensSeen(), session.segmentsFolded(), blob.length, latency, saved);
+                        session.tokensSeen(), session.segmentsFolded(), blob.length, latency, saved.version());
                 cache.put(id, session, saved);
                 session = null;
                 return result;
@@ -285,17 +284,17 @@ public final class InfiniConversations implements AutoCloseable {
         }
     }
 
-    private record Opened(Session session, long version) {
+    private record Opened(Session session, Stamp stamp) {
     }
 
     private Opened open(String id) {
         Optional<StoredState> stored = timed("load", () -> store.load(id));
         if (stored.isEmpty()) {
-            return new Opened(model.newSession(), 0);
+            return new Opened(model.newSession(), Stamp.NONE);
         }
         try {
             SessionState state = StateCodec.decode(stored.get().state());
-            return new Opened(model.restore(state), stored.get().version());
+            return new Opened(model.restore(state), stored.get().stamp());
         } catch (StateFormatException e) {
             throw new ConversationStateException(id, e);
         }
@@ -365,15 +364,15 @@ public final class InfiniConversations implements AutoCloseable {
      */
     public Optional<ConversationStats> stats(String conversationId) {
         validateId(conversationId);
-        long version = timed("version", () -> store.version(conversationId));
-        if (version == 0) {
+        Stamp stamp = timed("version", () -> store.stamp(conversationId));
+        if (stamp.version() == 0) {
             return Optional.empty();
         }
         Duration lastTurn = store.lastTurn(conversationId).orElse(null);
-        long[] hot = cache.peek(conversationId, version);
+        long[] hot = cache.peek(conversationId, stamp);
         if (hot != null) {
-            return Optional.of(new ConversationStats(conversationId, hot[0], hot[1], model.stateBytes(), version,
-                    lastTurn));
+            return Optional.of(new ConversationStats(conversationId, hot[0], hot[1], model.stateBytes(),
+                    stamp.version(), lastTurn));
         }
         Optional<StoredState> stored = timed("load", () -> store.load(conversationId));
         if (stored.isEmpty()) {
@@ -382,7 +381,7 @@ public final class InfiniConversations implements AutoCloseable {
         try {
             SessionState state = StateCodec.decode(stored.get().state());
             return Optional.of(new ConversationStats(conversationId, state.tokensSeen(), state.segmentsFolded(),
-                    stored.get().state().length, stored.get().version(), lastTurn));
+                    stored.get().state().length, stored.get().stamp().version(), lastTurn));
         } catch (StateFormatException e) {
             throw new ConversationStateException(conversationId, e);
         }

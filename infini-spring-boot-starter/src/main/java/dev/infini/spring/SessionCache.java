@@ -1,6 +1,7 @@
 package dev.infini.spring;
 
 import dev.infini.engine.session.Session;
+import dev.infini.spring.store.ConversationStore.Stamp;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,12 +11,12 @@ import java.util.Map;
 
 /**
  * Hot sessions of this instance, least recently used first out, bounded in bytes. A session is taken out while a
- * turn uses it and put back with the version its state was saved under; it is reused only if the store still holds
- * that version, so a conversation another instance moved on is always reloaded.
+ * turn uses it and put back with the stamp its state was saved under; it is reused only if the store still holds
+ * that stamp, so a conversation another instance moved on (or deleted and started again) is always reloaded.
  */
 final class SessionCache {
 
-    record Entry(Session session, long version) {
+    record Entry(Session session, Stamp stamp) {
     }
 
     private final long maxBytes;
@@ -32,21 +33,21 @@ final class SessionCache {
         return entries.remove(conversationId);
     }
 
-    /** Counters of a cached session at a given version, without taking it: {tokensSeen, segmentsFolded}. */
-    synchronized long[] peek(String conversationId, long version) {
+    /** Counters of a cached session at a given stamp, without taking it: {tokensSeen, segmentsFolded}. */
+    synchronized long[] peek(String conversationId, Stamp stamp) {
         Entry e = entries.get(conversationId);
-        return e == null || e.version() != version ? null
+        return e == null || !e.stamp().equals(stamp) ? null
                 : new long[] {e.session().tokensSeen(), e.session().segmentsFolded()};
     }
 
-    /** Caches a session at the version just saved, evicting (and closing) the least recently used over budget. */
-    void put(String conversationId, Session session, long version) {
+    /** Caches a session at the stamp just saved, evicting (and closing) the least recently used over budget. */
+    void put(String conversationId, Session session, Stamp stamp) {
         List<Session> evicted = new ArrayList<>();
         synchronized (this) {
             if (bytesPerSession > maxBytes) {
                 evicted.add(session);
             } else {
-                Entry old = entries.put(conversationId, new Entry(session, version));
+                Entry old = entries.put(conversationId, new Entry(session, stamp));
                 if (old != null && old.session() != session) {
                     evicted.add(old.session());
                 }

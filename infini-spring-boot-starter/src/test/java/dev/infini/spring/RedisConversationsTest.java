@@ -139,6 +139,24 @@ class RedisConversationsTest {
     }
 
     @Test
+    void aConversationDeletedAndStartedAgainElsewhereIsNeverContinuedFromAStaleCache() {
+        instance("aba:").run(a -> instance("aba:").run(b -> {
+            InfiniChatModel first = a.getBean(InfiniChatModel.class);
+            InfiniChatModel second = b.getBean(InfiniChatModel.class);
+            say(first, "reborn", TURNS.get(0));
+            say(first, "reborn", TURNS.get(1)); // instance a caches the session at version 2
+            b.getBean(InfiniConversations.class).delete("reborn");
+            say(second, "reborn", TURNS.get(3));
+            long before = (Long) say(second, "reborn", TURNS.get(4)).getMetadata()
+                    .get(InfiniChatModel.TOKENS_SEEN); // version 2 again, another conversation
+            ChatResponse next = say(first, "reborn", TURNS.get(2));
+            var usage = next.getMetadata().getUsage();
+            assertThat((Long) next.getMetadata().get(InfiniChatModel.TOKENS_SEEN))
+                    .isEqualTo(before + usage.getPromptTokens() + usage.getCompletionTokens());
+        }));
+    }
+
+    @Test
     void concurrentTurnsFromTwoInstancesLoseNoUpdate() {
         List<String> ids = List.of("busy-0", "busy-1", "busy-2", "busy-3");
         Map<String, AtomicLong> appended = new ConcurrentHashMap<>();
@@ -247,7 +265,7 @@ class RedisConversationsTest {
                 session.append(other.tokenizer().encode("Once upon a time", true));
                 foreign = StateCodec.encode(session.snapshot());
             }
-            assertThat(store.save("alien", 0, foreign, Duration.ZERO)).isEqualTo(1);
+            assertThat(store.save("alien", ConversationStore.Stamp.NONE, foreign, Duration.ZERO)).isPresent();
             assertThatThrownBy(() -> say(model, "alien", TURNS.get(0)))
                     .isInstanceOfSatisfying(ConversationStateException.class, e -> assertThat(e.isForeign()).isTrue());
             assertThat(store.load("alien").orElseThrow().state()).isEqualTo(foreign);

@@ -92,13 +92,13 @@ class StoreBenchmarkTest {
             long[] save = new long[ROUNDS];
             long[] load = new long[ROUNDS];
             long[] decode = new long[ROUNDS];
-            long version = 0;
+            ConversationStore.Stamp stamp = ConversationStore.Stamp.NONE;
             SessionState state = StateCodec.decode(blob);
             for (int i = 0; i < ROUNDS; i++) {
                 long t0 = System.nanoTime();
                 byte[] encoded = StateCodec.encode(state);
                 long t1 = System.nanoTime();
-                version = store.save(id, version, encoded, Duration.ZERO);
+                stamp = store.save(id, stamp, encoded, Duration.ZERO).orElseThrow();
                 long t2 = System.nanoTime();
                 ConversationStore.StoredState loaded = store.load(id).orElseThrow();
                 long t3 = System.nanoTime();

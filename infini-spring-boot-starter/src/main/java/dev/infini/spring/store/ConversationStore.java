@@ -10,29 +10,34 @@ import java.util.Optional;
  * entries. Implementations: {@link RedisConversationStore}, {@link InMemoryConversationStore},
  * {@link FileConversationStore}.
  * <p>
- * Versions make writes safe: a state is written only if the stored version is still the one the turn started
- * from ({@link #save}), so a turn that lost its lock can never overwrite a newer state. Failures of the backing
- * system surface as {@link dev.infini.spring.ConversationStoreException}.
+ * {@linkplain Stamp Stamps} make writes safe: a state is written only if the stored stamp is still the one the turn
+ * started from ({@link #save}), so a turn that lost its lock can never overwrite a newer state. A stamp is the
+ * version (saves so far) plus an epoch drawn when the conversation is created, so a conversation deleted (or
+ * expired) and started again never repeats a stamp of its former life. Failures of the backing system surface as
+ * {@link dev.infini.spring.ConversationStoreException}.
  */
 public interface ConversationStore {
 
     /** A short name for metrics and health: {@code redis}, {@code memory}, {@code file}. */
     String name();
 
-    /** The stored state and its version, or empty if the conversation has none (never saved, expired, deleted). */
+    /** The stored state and its stamp, or empty if the conversation has none (never saved, expired, deleted). */
     Optional<StoredState> load(String conversationId);
 
-    /** The stored version only (0 when there is no state): lets a cached session be reused without a download. */
-    long version(String conversationId);
+    /**
+     * The stored stamp only ({@link Stamp#NONE} when there is no state): lets a cached session be reused without a
+     * download.
+     */
+    Stamp stamp(String conversationId);
 
     /**
-     * Writes a state atomically if the stored version is still {@code expectedVersion} (0: no state yet), and
-     * refreshes the conversation's time-to-live.
+     * Writes a state atomically if the stored stamp is still {@code expected} ({@link Stamp#NONE}: no state yet),
+     * and refreshes the conversation's time-to-live.
      *
      * @param lastTurn how long the turn took, kept with the state for {@code stats}
-     * @return the new version, or -1 if the stored version differs (nothing was written)
+     * @return the new stamp, or empty if the stored stamp differs (nothing was written)
      */
-    long save(String conversationId, long expectedVersion, byte[] state, Duration lastTurn);
+    Optional<Stamp> save(String conversationId, Stamp expected, byte[] state, Duration lastTurn);
 
     /** How long the last saved turn took, if known. */
     Optional<Duration> lastTurn(String conversationId);
@@ -64,10 +69,31 @@ public interface ConversationStore {
     /**
      * A stored state.
      *
-     * @param state   the {@link dev.infini.engine.session.StateCodec} blob
-     * @param version incremented by every save, starting at 1
+     * @param state the {@link dev.infini.engine.session.StateCodec} blob
+     * @param stamp its stamp
      */
-    record StoredState(byte[] state, long version) {
+    record StoredState(byte[] state, Stamp stamp) {
+    }
+
+    /**
+     * Identifies one stored state of a conversation.
+     *
+     * @param epoch   drawn at random when the conversation's first state is saved (0 only for {@link #NONE})
+     * @param version saves so far: 1 after the first turn
+     */
+    record Stamp(long epoch, long version) {
+
+        /** No stored state. */
+        public static final Stamp NONE = new Stamp(0, 0);
+
+        /** The stamp of the next save: same epoch (a fresh one for a new conversation), next version. */
+        public Stamp next() {
+            long e = epoch;
+            while (e == 0) {
+                e = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+            }
+            return new Stamp(e, version + 1);
+        }
     }
 
     /** A held turn lock; closing releases it (a release that fails is left to the lease to expire). */

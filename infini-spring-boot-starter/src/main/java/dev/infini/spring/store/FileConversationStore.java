@@ -25,8 +25,8 @@ import java.util.TreeMap;
 
 /**
  * Conversations as files in one folder, surviving restarts on one machine (not shared between processes: turns
- * are serialized inside this process only). Each conversation has {@code <id>.state} (version, last turn duration,
- * state blob) and optionally {@code <id>.meta} (properties); the id is Base64url-encoded in the file name. Every
+ * are serialized inside this process only). Each conversation has {@code <id>.state} (epoch, version, last turn
+ * duration, state blob) and optionally {@code <id>.meta} (properties); the id is Base64url-encoded in the file name. Every
  * write goes to a temporary file first and is then atomically renamed over the old one, so a crash leaves either
  * the old or the new file, never half of one.
  */
@@ -93,7 +93,9 @@ public final class FileConversationStore implements ConversationStore {
         return false;
     }
 
-    private record Header(long version, long lastTurnNanos) {
+    private static final int HEADER = 24;
+
+    private record Header(Stamp stamp, long lastTurnNanos) {
     }
 
     private synchronized Optional<byte[]> read(String id) {
@@ -111,28 +113,31 @@ public final class FileConversationStore implements ConversationStore {
 
     private static Header header(byte[] file) {
         ByteBuffer b = ByteBuffer.wrap(file);
-        return new Header(b.getLong(), b.getLong());
+        long epoch = b.getLong();
+        return new Header(new Stamp(epoch, b.getLong()), b.getLong());
     }
 
     @Override
     public Optional<StoredState> load(String conversationId) {
-        return read(conversationId).map(f -> new StoredState(java.util.Arrays.copyOfRange(f, 16, f.length),
-                header(f).version()));
+        return read(conversationId).map(f -> new StoredState(java.util.Arrays.copyOfRange(f, HEADER, f.length),
+                header(f).stamp()));
     }
 
     @Override
-    public long version(String conversationId) {
-        return read(conversationId).map(f -> header(f).version()).orElse(0L);
+    public Stamp stamp(String conversationId) {
+        return read(conversationId).map(f -> header(f).stamp()).orElse(Stamp.NONE);
     }
 
     @Override
-    public synchronized long save(String conversationId, long expectedVersion, byte[] state, Duration lastTurn) {
-        long current = version(conversationId);
-        if (current != expectedVersion) {
-            return -1;
+    public synchronized Optional<Stamp> save(String conversationId, Stamp expected, byte[] state,
+                                             Duration lastTurn) {
+        if (!stamp(conversationId).equals(expected)) {
+            return Optional.empty();
         }
-        ByteBuffer b = ByteBuffer.allocate(16 + state.length);
-        b.putLong(current + 1).putLong(lastTurn == null ? -1 : lastTurn.toNanos()).put(state);
+        Stamp next = expected.next();
+        ByteBuffer b = ByteBuffer.allocate(HEADER + state.length);
+        b.putLong(next.epoch()).putLong(next.version()).putLong(lastTurn == null ? -1 : lastTurn.toNanos())
+                .put(state);
         try {
             writeAtomically(stateFile(conversationId), b.array());
             if (Files.exists(metaFile(conversationId))) {
@@ -141,7 +146,7 @@ public final class FileConversationStore implements ConversationStore {
         } catch (IOException e) {
             throw failure(conversationId, "write", e);
         }
-        return current + 1;
+        return Optional.of(next);
     }
 
     private void writeAtomically(Path target, byte[] bytes) throws IOException {

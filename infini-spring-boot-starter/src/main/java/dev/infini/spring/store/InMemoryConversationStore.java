@@ -30,7 +30,7 @@ public final class InMemoryConversationStore implements ConversationStore {
         this.clock = clock;
     }
 
-    private record Entry(byte[] state, long version, Duration lastTurn, Map<String, String> metadata,
+    private record Entry(byte[] state, Stamp stamp, Duration lastTurn, Map<String, String> metadata,
                          Instant expiresAt) {
     }
 
@@ -56,25 +56,26 @@ public final class InMemoryConversationStore implements ConversationStore {
     public Optional<StoredState> load(String conversationId) {
         Entry e = live(conversationId);
         return e == null || e.state() == null ? Optional.empty()
-                : Optional.of(new StoredState(e.state().clone(), e.version()));
+                : Optional.of(new StoredState(e.state().clone(), e.stamp()));
     }
 
     @Override
-    public long version(String conversationId) {
+    public Stamp stamp(String conversationId) {
         Entry e = live(conversationId);
-        return e == null ? 0 : e.version();
+        return e == null ? Stamp.NONE : e.stamp();
     }
 
     @Override
-    public synchronized long save(String conversationId, long expectedVersion, byte[] state, Duration lastTurn) {
+    public synchronized Optional<Stamp> save(String conversationId, Stamp expected, byte[] state,
+                                             Duration lastTurn) {
         Entry e = live(conversationId);
-        long current = e == null ? 0 : e.version();
-        if (current != expectedVersion) {
-            return -1;
+        if (!(e == null ? Stamp.NONE : e.stamp()).equals(expected)) {
+            return Optional.empty();
         }
-        entries.put(conversationId, new Entry(state.clone(), current + 1, lastTurn,
-                e == null ? Map.of() : e.metadata(), expiry()));
-        return current + 1;
+        Stamp next = expected.next();
+        entries.put(conversationId, new Entry(state.clone(), next, lastTurn, e == null ? Map.of() : e.metadata(),
+                expiry()));
+        return Optional.of(next);
     }
 
     @Override
@@ -114,7 +115,7 @@ public final class InMemoryConversationStore implements ConversationStore {
         } else {
             metadata.put(key, value);
         }
-        entries.put(conversationId, new Entry(e == null ? null : e.state(), e == null ? 0 : e.version(),
+        entries.put(conversationId, new Entry(e == null ? null : e.state(), e == null ? Stamp.NONE : e.stamp(),
                 e == null ? null : e.lastTurn(), Map.copyOf(metadata), expiry()));
     }
 

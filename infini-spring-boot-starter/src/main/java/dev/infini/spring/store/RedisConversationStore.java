@@ -26,12 +26,12 @@ import java.util.function.Supplier;
  * Sentinel, Cluster, TLS, ACL users, {@code @ServiceConnection} and docker-compose work unchanged).
  * <p>
  * Layout, under a configurable prefix ({@code infini:} by default): one hash {@code <prefix>c:<id>} per conversation
- * with the fields {@code v} (version), {@code s} (the binary state blob), {@code t} (nanoseconds of the last turn)
- * and {@code m:<key>} (metadata); and a lock key {@code <prefix>lock:<id>} while a turn runs. Every key of a
+ * with the fields {@code v} (version), {@code e} (epoch), {@code s} (the binary state blob), {@code t} (nanoseconds
+ * of the last turn) and {@code m:<key>} (metadata); and a lock key {@code <prefix>lock:<id>} while a turn runs. Every key of a
  * conversation is touched alone, so Redis Cluster needs no hash tags.
  * <ul>
- * <li>{@link #save} is one Lua script: compare the stored version with the expected one, then write state, version
- * and time-to-live together, or nothing.</li>
+ * <li>{@link #save} is one Lua script: compare the stored stamp (version and epoch) with the expected one, then
+ * write state, stamp and time-to-live together, or nothing.</li>
  * <li>{@link #lock} is {@code SET NX PX} with a random token, released by a Lua script only by its owner; the lease
  * frees the lock of an instance that died mid-turn, and the versioned save keeps a turn that outlived its lease
  * from overwriting a newer state.</li>
@@ -40,11 +40,12 @@ import java.util.function.Supplier;
 public final class RedisConversationStore implements ConversationStore {
 
     private static final RedisScript<Long> SAVE = new DefaultRedisScript<>("""
-            local v = redis.call('HGET', KEYS[1], 'v')
-            if not v then v = '0' end
-            if v ~= ARGV[1] then return -1 end
+            local current = redis.call('HMGET', KEYS[1], 'v', 'e')
+            local v = current[1] or '0'
+            local e = current[2] or '0'
+            if v ~= ARGV[1] or e ~= ARGV[5] then return -1 end
             local nv = tonumber(v) + 1
-            redis.call('HSET', KEYS[1], 'v', tostring(nv), 's', ARGV[2], 't', ARGV[4])
+            redis.call('HSET', KEYS[1], 'v', tostring(nv), 'e', ARGV[6], 's', ARGV[2], 't', ARGV[4])
             if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
             return nv
             """, Long.class);
@@ -64,6 +65,7 @@ public final class RedisConversationStore implements ConversationStore {
             """, Long.class);
 
     private static final String VERSION = "v";
+    private static final String EPOCH = "e";
     private static final String STATE = "s";
     private static final String LAST_TURN = "t";
     private static final String META = "m:";
@@ -129,26 +131,36 @@ public final class RedisConversationStore implements ConversationStore {
     @Override
     public Optional<StoredState> load(String conversationId) {
         List<Object> values = call(conversationId, "load", () -> redis.opsForHash()
-                .multiGet(stateKey(conversationId), List.of(VERSION, STATE)));
-        if (values == null || values.get(1) == null) {
+                .multiGet(stateKey(conversationId), List.of(VERSION, EPOCH, STATE)));
+        if (values == null || values.get(2) == null) {
             return Optional.empty();
         }
-        return Optional.of(new StoredState((byte[]) values.get(1), Long.parseLong(string(values.get(0)))));
+        return Optional.of(new StoredState((byte[]) values.get(2), stamp(values)));
+    }
+
+    private static Stamp stamp(List<Object> versionAndEpoch) {
+        if (versionAndEpoch == null || versionAndEpoch.get(0) == null) {
+            return Stamp.NONE;
+        }
+        Object epoch = versionAndEpoch.get(1);
+        return new Stamp(epoch == null ? 0 : Long.parseLong(string(epoch)),
+                Long.parseLong(string(versionAndEpoch.get(0))));
     }
 
     @Override
-    public long version(String conversationId) {
-        Object v = call(conversationId, "read the version of",
-                () -> redis.opsForHash().get(stateKey(conversationId), VERSION));
-        return v == null ? 0 : Long.parseLong(string(v));
+    public Stamp stamp(String conversationId) {
+        return stamp(call(conversationId, "read the version of",
+                () -> redis.opsForHash().multiGet(stateKey(conversationId), List.of(VERSION, EPOCH))));
     }
 
     @Override
-    public long save(String conversationId, long expectedVersion, byte[] state, Duration lastTurn) {
+    public Optional<Stamp> save(String conversationId, Stamp expected, byte[] state, Duration lastTurn) {
+        Stamp next = expected.next();
         Long result = call(conversationId, "save", () -> redis.execute(SAVE, List.of(stateKey(conversationId)),
-                bytes(Long.toString(expectedVersion)), state, bytes(Long.toString(ttl.toMillis())),
-                bytes(Long.toString(lastTurn == null ? -1 : lastTurn.toNanos()))));
-        return result == null ? -1 : result;
+                bytes(Long.toString(expected.version())), state, bytes(Long.toString(ttl.toMillis())),
+                bytes(Long.toString(lastTurn == null ? -1 : lastTurn.toNanos())),
+                bytes(Long.toString(expected.epoch())), bytes(Long.toString(next.epoch()))));
+        return result == null || result < 0 ? Optional.empty() : Optional.of(next);
     }
 
     @Override

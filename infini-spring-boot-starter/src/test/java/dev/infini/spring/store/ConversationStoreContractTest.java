@@ -1,5 +1,6 @@
 package dev.infini.spring.store;
 
+import dev.infini.spring.store.ConversationStore.Stamp;
 import dev.infini.spring.support.RealRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,16 +65,34 @@ class ConversationStoreContractTest {
     void savesAreVersionedCompareAndSet(String name, Function<Duration, ConversationStore> stores) {
         ConversationStore store = stores.apply(Duration.ZERO);
         assertThat(store.load("c")).isEmpty();
-        assertThat(store.version("c")).isZero();
-        assertThat(store.save("c", 0, new byte[] {1, 2, 3}, Duration.ofMillis(5))).isEqualTo(1);
-        assertThat(store.save("c", 0, new byte[] {9}, Duration.ZERO)).as("stale writer").isEqualTo(-1);
+        assertThat(store.stamp("c")).isEqualTo(Stamp.NONE);
+        Stamp first = store.save("c", Stamp.NONE, new byte[] {1, 2, 3}, Duration.ofMillis(5)).orElseThrow();
+        assertThat(first.version()).isEqualTo(1);
+        assertThat(first.epoch()).isPositive();
+        assertThat(store.save("c", Stamp.NONE, new byte[] {9}, Duration.ZERO)).as("stale writer").isEmpty();
         assertThat(store.load("c").orElseThrow().state()).containsExactly(1, 2, 3);
-        assertThat(store.save("c", 1, new byte[] {4, 5}, Duration.ofMillis(7))).isEqualTo(2);
-        assertThat(store.save("c", 1, new byte[] {9}, Duration.ZERO)).as("stale writer").isEqualTo(-1);
+        Stamp second = store.save("c", first, new byte[] {4, 5}, Duration.ofMillis(7)).orElseThrow();
+        assertThat(second).isEqualTo(new Stamp(first.epoch(), 2));
+        assertThat(store.save("c", first, new byte[] {9}, Duration.ZERO)).as("stale writer").isEmpty();
         ConversationStore.StoredState stored = store.load("c").orElseThrow();
         assertThat(stored.state()).containsExactly(4, 5);
-        assertThat(stored.version()).isEqualTo(2);
+        assertThat(stored.stamp()).isEqualTo(second);
+        assertThat(store.stamp("c")).isEqualTo(second);
         assertThat(store.lastTurn("c")).contains(Duration.ofMillis(7));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void aConversationStartedAgainNeverRepeatsAStampOfItsFormerLife(String name,
+                                                                    Function<Duration, ConversationStore> stores) {
+        ConversationStore store = stores.apply(Duration.ZERO);
+        Stamp old = store.save("again", Stamp.NONE, new byte[] {1}, Duration.ZERO).orElseThrow();
+        store.delete("again");
+        Stamp renewed = store.save("again", Stamp.NONE, new byte[] {2}, Duration.ZERO).orElseThrow();
+        assertThat(renewed.version()).isEqualTo(old.version());
+        assertThat(renewed).isNotEqualTo(old);
+        assertThat(store.save("again", old, new byte[] {3}, Duration.ZERO)).as("writer from the former life")
+                .isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -81,7 +100,7 @@ class ConversationStoreContractTest {
     void metadataListingAndDeletion(String name, Function<Duration, ConversationStore> stores) {
         ConversationStore store = stores.apply(Duration.ZERO);
         store.putMetadata("a", "owner", "alice");
-        store.save("b", 0, new byte[] {1}, Duration.ZERO);
+        Stamp b = store.save("b", Stamp.NONE, new byte[] {1}, Duration.ZERO).orElseThrow();
         store.putMetadata("b", "title", "a tale");
         store.putMetadata("b", "title", null);
         store.putMetadata("b", "owner", "bob");
@@ -89,7 +108,7 @@ class ConversationStoreContractTest {
         assertThat(store.metadata("a")).isEqualTo(Map.of("owner", "alice"));
         assertThat(store.metadata("b")).isEqualTo(Map.of("owner", "bob"));
         assertThat(store.load("a")).as("metadata alone is no state").isEmpty();
-        assertThat(store.save("b", 1, new byte[] {2}, Duration.ZERO)).isEqualTo(2);
+        assertThat(store.save("b", b, new byte[] {2}, Duration.ZERO)).isPresent();
         assertThat(store.metadata("b")).as("kept across saves").isEqualTo(Map.of("owner", "bob"));
         assertThat(store.delete("b")).isTrue();
         assertThat(store.delete("b")).isFalse();
@@ -103,7 +122,7 @@ class ConversationStoreContractTest {
     @MethodSource("stores")
     void conversationsExpireAfterTheTimeToLive(String name, Function<Duration, ConversationStore> stores) {
         ConversationStore store = stores.apply(Duration.ofMillis(300));
-        store.save("short", 0, new byte[] {1}, Duration.ZERO);
+        store.save("short", Stamp.NONE, new byte[] {1}, Duration.ZERO);
         store.putMetadata("short", "owner", "carol");
         await().atMost(Duration.ofSeconds(30)).until(() -> store.load("short").isEmpty());
         assertThat(store.metadata("short")).isEmpty();
@@ -114,7 +133,7 @@ class ConversationStoreContractTest {
     void theFileStoreSurvivesARestartAndNeverLeavesHalfWrittenFiles() throws Exception {
         Path dir = files.resolve("restart");
         FileConversationStore first = new FileConversationStore(dir, Duration.ZERO);
-        first.save("kept:1", 0, new byte[] {7, 7}, Duration.ofMillis(3));
+        first.save("kept:1", Stamp.NONE, new byte[] {7, 7}, Duration.ofMillis(3));
         first.putMetadata("kept:1", "owner", "dave");
         FileConversationStore second = new FileConversationStore(dir, Duration.ZERO);
         assertThat(second.load("kept:1").orElseThrow().state()).containsExactly(7, 7);
