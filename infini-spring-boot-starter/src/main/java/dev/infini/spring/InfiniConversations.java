@@ -387,6 +387,13 @@ public final class InfiniConversations implements AutoCloseable {
         }
     }
 
+    /** Whether the conversation has a stored state or metadata. */
+    public boolean exists(String conversationId) {
+        validateId(conversationId);
+        return timed("version", () -> store.stamp(conversationId)).version() > 0
+                || !timed("metadata", () -> store.metadata(conversationId)).isEmpty();
+    }
+
     /** Ids of the stored conversations (Redis: a SCAN over the key prefix), in no particular order. */
     public List<String> conversationIds() {
         return timed("list", store::conversationIds);

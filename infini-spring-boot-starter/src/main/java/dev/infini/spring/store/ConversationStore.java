@@ -30,6 +30,11 @@ public interface ConversationStore {
      */
     Stamp stamp(String conversationId);
 
+    /** The stored version (saves so far; 0 when there is no state). */
+    default long version(String conversationId) {
+        return stamp(conversationId).version();
+    }
+
     /**
      * Writes a state atomically if the stored stamp is still {@code expected} ({@link Stamp#NONE}: no state yet),
      * and refreshes the conversation's time-to-live.
