@@ -26,7 +26,7 @@ class InfiniChatOptionsTest {
     void combiningTakesTheOtherNonNullValuesPortableOnesToo() {
         InfiniChatOptions defaults = InfiniChatOptions.builder().temperature(0.7).maxTokens(100).seed(1L).build();
         InfiniChatOptions merged = defaults.mutate()
-                .combineWith(InfiniChatOptions.builder().conversationId("c").seed(2L).mutate())
+                .combineWith(InfiniChatOptions.builder().conversationId("c").seed(2L))
                 .combineWith(ChatOptions.builder().temperature(0.1)).build();
         assertThat(merged.getConversationId()).isEqualTo("c");
         assertThat(merged.getSeed()).isEqualTo(2L);
