@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 TrainCommand.class,
                 PasskeyCommand.class,
+                ChatRecallCommand.class,
         })
 public final class InfiniCli implements Runnable {
 

@@ -1,5 +1,6 @@
 package dev.infini.engine.train;
 
+import dev.infini.engine.eval.ChatScript;
 import dev.infini.engine.eval.PasskeyPrompt;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 
@@ -26,22 +27,6 @@ public final class TrainingData {
     public record Mix(double passkey, double chat, double prose, float answerWeight, int keyDigits,
                       double earlierSegmentFraction) {
     }
-
-    static final String SYSTEM = "You are a helpful assistant.";
-    private static final String[] NAMES = {"Tom", "Lily", "Ben", "Mia", "Sam", "Anna", "Max", "Lucy", "Jack", "Emma",
-        "Leo", "Sara", "Tim", "Zoe", "Dan", "Kate", "Ned", "Ruth", "Paul", "Ivy"};
-    private static final String[] COLORS = {"red", "blue", "green", "yellow", "purple", "orange", "pink", "brown",
-        "black", "white"};
-    private static final String[] PETS = {"Spot", "Max", "Bella", "Rex", "Fluffy", "Buddy", "Daisy", "Coco", "Milo",
-        "Luna"};
-    private static final String[] CITIES = {"Paris", "London", "Rome", "Berlin", "Tokyo", "Boston", "Madrid",
-        "Dublin", "Oslo", "Lima"};
-    private static final String[] ANIMALS = {"cat", "dog", "bird", "fish", "frog", "bear", "rabbit", "duck", "lion",
-        "mouse"};
-    private static final String[] THINGS = {"ball", "tree", "cake", "car", "book", "hat", "boat", "flower", "kite",
-        "box"};
-    private static final String[] FEELINGS = {"happy", "sad", "tired", "excited", "bored", "hungry", "sleepy",
-        "curious"};
 
     private final InfiniTokenizer tokenizer;
     private final PasskeyPrompt passkey;
@@ -128,30 +113,18 @@ public final class TrainingData {
      * facts whose answers get the answer weight.
      */
     public Sample chat(SplittableRandom random, int length) {
-        List<String[]> facts = new ArrayList<>(List.of(
-                fact("My name is %s. Please remember it.", "Nice to meet you, %s. I will remember your name.",
-                        "What is my name?", "Your name is %s.", pick(random, NAMES)),
-                fact("My favorite color is %s.", "Good to know: your favorite color is %s.",
-                        "What is my favorite color?", "Your favorite color is %s.", pick(random, COLORS)),
-                fact("My dog is called %s.", "%s is a lovely name for a dog.",
-                        "What is my dog called?", "Your dog is called %s.", pick(random, PETS)),
-                fact("I live in %s.", "%s is a nice place to live.",
-                        "Where do I live?", "You live in %s.", pick(random, CITIES)),
-                fact("My lucky number is %s.", "I will remember your lucky number %s.",
-                        "What is my lucky number?", "Your lucky number is %s.",
-                        Integer.toString(1 + random.nextInt(99)))));
-        shuffle(random, facts);
-        int[] system = tokenizer.encode(SYSTEM + "\n\n", true);
+        List<ChatScript.Fact> facts = ChatScript.facts(random);
+        int[] system = tokenizer.encode(ChatScript.SYSTEM + "\n\n", true);
         int[] prefix = tokenizer.encode("Assistant:", false);
         for (int told = 1 + random.nextInt(3); told >= 1; told--) {
             int asked = random.nextInt(told);
-            int[] question = user(facts.get(asked)[2]);
-            int[] tail = concat(prefix, tokenizer.encode(facts.get(asked)[3], false), new int[] {eos});
+            int[] question = user(facts.get(asked).ask());
+            int[] tail = concat(prefix, tokenizer.encode(facts.get(asked).answer(), false), new int[] {eos});
             List<int[]> pieces = new ArrayList<>();
             pieces.add(system);
             for (int i = 0; i < told; i++) {
-                pieces.add(user(facts.get(i)[0]));
-                pieces.add(assistant(facts.get(i)[1]));
+                pieces.add(user(facts.get(i).tell()));
+                pieces.add(assistant(facts.get(i).acknowledge()));
             }
             int used = pieces.stream().mapToInt(p -> p.length).sum();
             int room = length + 1 - used - question.length - tail.length;
@@ -168,7 +141,7 @@ public final class TrainingData {
         List<int[]> talk = new ArrayList<>();
         int talkLength = 0;
         while (talkLength < room) {
-            int[] turn = concat(user(smallTalkQuestion(random)), assistant(smallTalkAnswer(random)));
+            int[] turn = concat(user(ChatScript.smallTalkQuestion(random)), assistant(ChatScript.smallTalkAnswer(random)));
             talk.add(turn);
             talkLength += turn.length;
         }
@@ -203,38 +176,10 @@ public final class TrainingData {
                 tokenizer.encode("\n", false));
     }
 
-    private static String smallTalkQuestion(SplittableRandom r) {
-        return switch (r.nextInt(4)) {
-            case 0 -> "Tell me a story about a " + pick(r, ANIMALS) + ".";
-            case 1 -> "What should I do with my " + pick(r, THINGS) + "?";
-            case 2 -> "I feel " + pick(r, FEELINGS) + " today.";
-            default -> "Can a " + pick(r, ANIMALS) + " play with a " + pick(r, THINGS) + "?";
-        };
-    }
 
-    private static String smallTalkAnswer(SplittableRandom r) {
-        return switch (r.nextInt(4)) {
-            case 0 -> "Once upon a time, there was a little " + pick(r, ANIMALS) + ". It loved to play with a "
-                    + pick(r, THINGS) + " every day, and it was very " + pick(r, FEELINGS) + ".";
-            case 1 -> "You can share your " + pick(r, THINGS) + " with a friend. Playing together is fun.";
-            case 2 -> "It is okay to feel " + pick(r, FEELINGS) + ". Maybe a walk in the park will help.";
-            default -> "Yes! The " + pick(r, ANIMALS) + " and the " + pick(r, THINGS) + " had a great day.";
-        };
-    }
 
-    private static String[] fact(String tell, String ack, String ask, String answer, String value) {
-        return new String[] {String.format(tell, value), String.format(ack, value), ask, String.format(answer, value)};
-    }
 
-    private static String pick(SplittableRandom r, String[] values) {
-        return values[r.nextInt(values.length)];
-    }
 
-    private static <T> void shuffle(SplittableRandom r, List<T> list) {
-        for (int i = list.size() - 1; i > 0; i--) {
-            java.util.Collections.swap(list, i, r.nextInt(i + 1));
-        }
-    }
 
     static int[] concat(int[]... arrays) {
         int n = 0;

@@ -1,0 +1,59 @@
+package dev.infini.engine.cli;
+
+import dev.infini.engine.eval.ChatRecallEvaluator;
+import dev.infini.engine.model.InfiniModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code infini chat-recall}: facts told in the first turn, asked for after many segments of other talk. */
+@Command(name = "chat-recall", mixinStandardHelpOptions = true,
+        description = {"Chat recall: a fact in the first turn, small talk for at least --min-segments segments (the"
+                + " model writes its own replies), then the question; the state round-trips through bytes every turn.",
+                "A trial is correct when the last reply contains the fact's value."})
+final class ChatRecallCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = {"-n", "--trials"}, defaultValue = "20", description = "Conversations (default: ${DEFAULT-VALUE}).")
+    int trials;
+
+    @Option(names = "--min-segments", defaultValue = "10",
+            description = "Segments of other talk between the fact and the question (default: ${DEFAULT-VALUE}).")
+    int minSegments;
+
+    @Option(names = "--max-reply-tokens", defaultValue = "40", description = "Tokens per reply (default: ${DEFAULT-VALUE}).")
+    int maxReplyTokens;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the facts and talk (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (InfiniModel model = modelOptions.load()) {
+            Progress progress = new Progress(System.err, "chat recall (memory " + model.memoryMode() + ")", trials,
+                    "trials");
+            int[] done = {0};
+            List<ChatRecallEvaluator.Trial> results = new ChatRecallEvaluator(model, minSegments, maxReplyTokens)
+                    .run(trials, seed, t -> progress.update(++done[0], done[0], ""));
+            progress.finish(trials, trials, "");
+            long correct = results.stream().filter(ChatRecallEvaluator.Trial::correct).count();
+            out.println("| fact | question | reply | segments between | correct |");
+            out.println("|---|---|---|---:|:---:|");
+            for (ChatRecallEvaluator.Trial t : results) {
+                out.printf("| %s | %s | %s | %d | %s |%n", t.fact(), t.question(), t.reply().replace("|", "\\|")
+                        .replace("\n", " "), t.segmentsBetween(), t.correct() ? "yes" : "no");
+            }
+            out.printf("%nchat recall (memory %s): %d/%d = %.0f%%%n", model.memoryMode(), correct, trials,
+                    100.0 * correct / trials);
+        }
+        return 0;
+    }
+}
