@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # The Infini sample app: a chatbot whose conversations live in Redis and survive restarts.
 # Build context: the repository root (docker compose up does this). The model is not baked in: mount it at
 # /app/models/infini-default (docker-compose.yml mounts ./models) or set INFINI_MODEL_PATH.
@@ -11,7 +12,7 @@ COPY infini-spring-boot-starter infini-spring-boot-starter
 COPY sample-app sample-app
 # The Maven repository is a BuildKit cache, so rebuilds after a code change download nothing.
 RUN --mount=type=cache,target=/root/.m2 \
-    ./mvnw -B -q -pl sample-app -am package -DskipTests \
+    ./mvnw -B -q -pl sample-app -am package -Dmaven.test.skip=true \
  && cp sample-app/target/sample-app-*.jar /src/app.jar
 
 FROM eclipse-temurin:17-jre

@@ -11,6 +11,11 @@ public class ModelNotFoundFailureAnalyzer extends AbstractFailureAnalyzer<ModelN
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, ModelNotFoundException cause) {
+        if (cause.configured()) {
+            return new FailureAnalysis("infini.model.path is " + cause.looked().get(0)
+                    + ", but that folder holds no model: it needs config.json, the weights (model.safetensors) and "
+                    + "tokenizer.json.", "Point infini.model.path (or INFINI_MODEL_PATH) at a model folder.", cause);
+        }
         String looked = cause.looked().stream().map(Path::toString).map(p -> "    " + p)
                 .collect(Collectors.joining("\n"));
         return new FailureAnalysis(

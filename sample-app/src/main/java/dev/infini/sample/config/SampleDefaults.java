@@ -45,6 +45,10 @@ public class SampleDefaults implements EnvironmentPostProcessor, Ordered {
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
         Map<String, Object> defaults = new LinkedHashMap<>();
         if (environment.containsProperty(MODEL_PATH)) {
+            Path configured = Path.of(environment.getProperty(MODEL_PATH)).toAbsolutePath().normalize();
+            if (!isModel(configured)) {
+                throw new ModelNotFoundException(configured);
+            }
             defaults.put(MODEL_SOURCE, "configured");
         } else {
             ModelChoice choice = findModel(Path.of("").toAbsolutePath(), System.getProperty("infini.shared.dir"));

@@ -61,9 +61,22 @@ class SampleDefaultsTest {
     }
 
     @Test
-    void picksRedisWhenRedisIsConfiguredAndTheFileStoreOtherwise() {
-        StandardEnvironment withRedis = environment(Map.of("infini.model.path", "/m", "spring.data.redis.host", "r"));
-        StandardEnvironment plain = environment(Map.of("infini.model.path", "/m"));
+    void aConfiguredFolderWithoutAModelFailsWithAnAnalysisNamingIt() {
+        Path empty = root.resolve("not-a-model");
+
+        assertThatThrownBy(() -> environment(Map.of("infini.model.path", empty.toString())))
+                .isInstanceOfSatisfying(ModelNotFoundException.class, e -> {
+                    FailureAnalysis analysis = new ModelNotFoundFailureAnalyzer().analyze(e);
+                    assertThat(analysis.getDescription()).contains(empty.toString(), "config.json");
+                    assertThat(analysis.getAction()).contains("infini.model.path");
+                });
+    }
+
+    @Test
+    void picksRedisWhenRedisIsConfiguredAndTheFileStoreOtherwise() throws IOException {
+        String m = model(root.resolve("m")).toString();
+        StandardEnvironment withRedis = environment(Map.of("infini.model.path", m, "spring.data.redis.host", "r"));
+        StandardEnvironment plain = environment(Map.of("infini.model.path", m));
 
         assertThat(withRedis.getProperty(SampleDefaults.STORE_TYPE)).isEqualTo("redis");
         assertThat(plain.getProperty(SampleDefaults.STORE_TYPE)).isEqualTo("file");
@@ -74,11 +87,12 @@ class SampleDefaultsTest {
     }
 
     @Test
-    void neverOverridesWhatTheUserSet() {
-        StandardEnvironment environment = environment(Map.of("infini.model.path", "/m",
+    void neverOverridesWhatTheUserSet() throws IOException {
+        String m = model(root.resolve("m")).toString();
+        StandardEnvironment environment = environment(Map.of("infini.model.path", m,
                 SampleDefaults.STORE_TYPE, "memory", "spring.data.redis.host", "r", SampleDefaults.FILE_STORE_DIR, "/d"));
 
-        assertThat(environment.getProperty("infini.model.path")).isEqualTo("/m");
+        assertThat(environment.getProperty("infini.model.path")).isEqualTo(m);
         assertThat(environment.getProperty(SampleDefaults.STORE_TYPE)).isEqualTo("memory");
         assertThat(environment.getProperty(SampleDefaults.FILE_STORE_DIR)).isEqualTo("/d");
     }
