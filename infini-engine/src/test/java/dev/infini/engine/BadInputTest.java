@@ -7,10 +7,12 @@ import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.StateCodec;
+import dev.infini.engine.train.OneTorchThread;
 import dev.infini.engine.weights.SafetensorsWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * never a damaged session: empty or out-of-vocabulary tokens, generating with nothing to continue, corrupted or
  * incomplete checkpoint folders, and corrupted or foreign state blobs.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class BadInputTest {
 
     private static final int SEGMENT = 8;

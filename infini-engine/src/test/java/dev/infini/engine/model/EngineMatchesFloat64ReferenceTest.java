@@ -7,6 +7,8 @@ import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
+import dev.infini.engine.train.OneTorchThread;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -25,6 +27,7 @@ import static org.assertj.core.api.Assertions.fail;
  * logits of every position over seven segments and on the memory (M, z) that results, for both update rules, with
  * GQA, with qwen2's q/k/v biases and an untied head, and with the memory switched off.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class EngineMatchesFloat64ReferenceTest {
 
     private static final int SEGMENT = 8;

@@ -7,9 +7,11 @@ import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.session.Session;
+import dev.infini.engine.train.OneTorchThread;
 import dev.infini.engine.weights.RandomCheckpoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -24,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * their earlier segments give different logits in a later, identical segment. With the memory off (or a checkpoint
  * without gates, or the zeroed control) segments are independent and those logits are identical.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class MemoryInfluenceTest {
 
     private static final int SEGMENT = 8;

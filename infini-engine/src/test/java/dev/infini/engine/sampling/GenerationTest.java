@@ -7,9 +7,11 @@ import dev.infini.engine.SharedData;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
+import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -25,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Generation on the real stories260k model: seeded sampling is reproducible, a stop string cuts the text and never
  * reaches the listener, an end-of-sequence token ends generation, and maxTokens bounds it.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class GenerationTest {
 
     private static final String PROMPT = "Once upon a time";

@@ -4,6 +4,8 @@ import dev.infini.engine.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.train.OneTorchThread;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,6 +24,7 @@ import static org.assertj.core.api.Assertions.within;
  * segment boundaries give the same logits, the same per-token scores and the same state (M, z, counters, open
  * segment).
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class ChunkingInvarianceTest {
 
     private static final int SEGMENT = 8;

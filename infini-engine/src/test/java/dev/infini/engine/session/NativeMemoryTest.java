@@ -4,7 +4,9 @@ import dev.infini.engine.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -19,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Streaming a long conversation does not leak: every step's arrays are freed, and a session holds one segment of
  * keys and values at most. The process's resident set is measured after a warm-up and after 100,000 more tokens.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class NativeMemoryTest {
 
     private static final int SEGMENT = 1024;

@@ -8,9 +8,11 @@ import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.sampling.Sampler;
 import dev.infini.engine.sampling.TokenListener;
+import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +28,7 @@ import static org.assertj.core.api.Assertions.within;
  * of a freshly loaded copy: it continues with the same greedy tokens and logits, whether the snapshot was taken in
  * the middle of a segment or exactly at a boundary. Encoded states have one size, however long the conversation.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class SnapshotRestoreTest {
 
     private static final int SEGMENT = 8;

@@ -5,8 +5,10 @@ import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
+import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,6 +29,7 @@ import static org.assertj.core.api.Assertions.within;
  * to the rounding of the weights for F16 and BF16, and exactly the logits of an F32 checkpoint holding those rounded
  * weights, so the widening itself adds nothing.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class CheckpointFormatsTest {
 
     private static final int SEGMENT = 8;

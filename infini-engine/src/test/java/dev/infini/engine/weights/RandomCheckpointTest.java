@@ -9,7 +9,9 @@ import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -31,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * reports its progress, streams so that a ~100M-parameter model fits in a small heap, and never leaves a partial
  * folder or overwrites one.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class RandomCheckpointTest {
 
     @TempDir
