@@ -39,6 +39,8 @@ public final class MillionBench {
                     row.addProperty("tokens", done);
                     row.addProperty("seconds", Stats.round(seconds));
                     row.addProperty("rss_bytes", rss("VmRSS"));
+                    // the JVM heap grows lazily and counts in RSS: reported so native growth can be told apart
+                    row.addProperty("java_heap_committed_bytes", Runtime.getRuntime().totalMemory());
                     samples.add(row);
                     o.log().printf("million: %,d tokens in %.1f s (%.0f tok/s), RSS %d MiB%n", done, seconds,
                             done / seconds, rss("VmRSS") >> 20);
@@ -63,14 +65,18 @@ public final class MillionBench {
         if (o.plotsDir() != null) {
             double[] x = new double[samples.size()];
             double[] y = new double[samples.size()];
+            double[] heap = new double[samples.size()];
             for (int i = 0; i < x.length; i++) {
-                x[i] = samples.get(i).getAsJsonObject().get("tokens").getAsDouble();
-                y[i] = samples.get(i).getAsJsonObject().get("rss_bytes").getAsDouble() / (1 << 20);
+                JsonObject row = samples.get(i).getAsJsonObject();
+                x[i] = row.get("tokens").getAsDouble();
+                y[i] = row.get("rss_bytes").getAsDouble() / (1 << 20);
+                heap[i] = row.get("java_heap_committed_bytes").getAsDouble() / (1 << 20);
             }
             String name = dir.getFileName().toString();
             new LinePlot("Resident memory while streaming tokens through one conversation, " + name,
                     "tokens streamed", "resident memory (MiB)", false)
-                    .add("process RSS", x, y, true).write(o.plotsDir().resolve("million-rss-" + name + ".png"));
+                    .add("process RSS", x, y, true)
+                    .add("of which JVM heap committed", x, heap, true).write(o.plotsDir().resolve("million-rss-" + name + ".png"));
         }
         return result;
     }
