@@ -10,9 +10,11 @@ import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.session.Session;
+import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.util.stream.StreamSupport;
@@ -24,6 +26,7 @@ import static org.assertj.core.api.Assertions.within;
  * The stories260k checkpoint with one segment longer than every sequence and no gates is plain Llama, so it must
  * reproduce llama2.c's greedy output and a float64 reference's logits.
  */
+@ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class Stories260kGoldenTest {
 
     private static InfiniModel model;
