@@ -67,9 +67,14 @@ public final class ChatRecallEvaluator {
         }
         long between = segments(state) - factSegment;
         Reply last = turn(state, fact.ask());
-        boolean correct = last.text.toLowerCase(Locale.ROOT)
-                .matches("(?s).*\\b" + java.util.regex.Pattern.quote(fact.value().toLowerCase(Locale.ROOT)) + "\\b.*");
+        boolean correct = mentions(last.text, fact.value());
         return new Trial(index, fact.tell(), fact.value(), fact.ask(), last.text.strip(), correct, between, turns + 1);
+    }
+
+    /** Whether a reply contains the value as a whole word, ignoring case: the scoring rule. */
+    public static boolean mentions(String reply, String value) {
+        return reply.toLowerCase(Locale.ROOT).matches("(?s).*\\b"
+                + java.util.regex.Pattern.quote(value.toLowerCase(Locale.ROOT)) + "\\b.*");
     }
 
     private record Reply(byte[] state, String text) {

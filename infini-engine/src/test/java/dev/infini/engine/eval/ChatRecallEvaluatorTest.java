@@ -1,0 +1,39 @@
+package dev.infini.engine.eval;
+
+import dev.infini.engine.SharedData;
+import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.model.InfiniModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(dev.infini.engine.train.OneTorchThread.class)
+class ChatRecallEvaluatorTest {
+
+    @Test
+    void asksForTheFactOnlyAfterTheRequiredSegmentsOfOtherTalk() {
+        EngineOptions options = EngineOptions.builder().device("cpu").segmentLength(32).gateInit(0f).build();
+        try (InfiniModel model = InfiniModel.load(SharedData.stories260k(), options)) {
+            List<ChatRecallEvaluator.Trial> trials = new ChatRecallEvaluator(model, 3, 12).run(2, 7, t -> { });
+            assertThat(trials).hasSize(2);
+            for (ChatRecallEvaluator.Trial t : trials) {
+                assertThat(t.segmentsBetween()).isGreaterThanOrEqualTo(3);
+                assertThat(t.turns()).isGreaterThanOrEqualTo(3);
+                assertThat(t.fact()).contains(t.value());
+                assertThat(t.correct()).isEqualTo(ChatRecallEvaluator.mentions(t.reply(), t.value()));
+            }
+        }
+    }
+
+    @Test
+    void aReplyCountsOnlyWhenItNamesTheValueAsAWord() {
+        assertThat(ChatRecallEvaluator.mentions("Your name is Tom.", "Tom")).isTrue();
+        assertThat(ChatRecallEvaluator.mentions("your dog is called max", "Max")).isTrue();
+        assertThat(ChatRecallEvaluator.mentions("Your name is Tommy.", "Tom")).isFalse();
+        assertThat(ChatRecallEvaluator.mentions("Your lucky number is 190.", "19")).isFalse();
+        assertThat(ChatRecallEvaluator.mentions("I do not know.", "Paris")).isFalse();
+    }
+}
