@@ -82,6 +82,24 @@ class GenerationTest {
     }
 
     @Test
+    void textHeldBackForAStopStringThatNeverCompletesIsStillDelivered() {
+        GenerationResult unconstrained = generate(model, GenerationOptions.builder().maxTokens(30).stopOnEos(false)
+                .build(), new Recorder());
+        String text = unconstrained.text();
+        // the text ends with the start of this stop string, so its last characters are held back until the end
+        String stop = text.substring(text.length() - 2) + "#never#";
+        Recorder recorder = new Recorder();
+        GenerationResult result = generate(model, GenerationOptions.builder().maxTokens(30).stopOnEos(false)
+                .stopStrings(List.of(stop)).build(), recorder);
+        assertThat(result.finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(result.text()).isEqualTo(text);
+        assertThat(recorder.text()).isEqualTo(text);
+        assertThat(recorder.ids).hasSize(31).endsWith(-1);
+        assertThat(recorder.ids.subList(0, 30)).containsExactlyElementsOf(
+                Arrays.stream(unconstrained.tokenIds()).boxed().toList());
+    }
+
+    @Test
     void anEndOfSequenceTokenEndsGeneration() throws IOException {
         GenerationResult unconstrained = generate(model, GenerationOptions.builder().maxTokens(40).stopOnEos(false)
                 .build(), new Recorder());
