@@ -101,6 +101,26 @@ class BadInputTest {
     }
 
     @Test
+    void impossibleOptionsAreRejectedWhenBuilt() {
+        assertThatThrownBy(() -> GenerationOptions.builder().maxTokens(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTokens must be at least 1");
+        assertThatThrownBy(() -> GenerationOptions.builder().temperature(-0.5).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("temperature must be >= 0");
+        assertThatThrownBy(() -> GenerationOptions.builder().topP(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("topP must be in (0, 1]");
+        assertThatThrownBy(() -> GenerationOptions.builder().topK(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("topK must be >= 0");
+        assertThatThrownBy(() -> GenerationOptions.builder().repetitionPenalty(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("repetitionPenalty must be > 0");
+        assertThatThrownBy(() -> GenerationOptions.builder().stopStrings(java.util.List.of("")).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stop strings must not be empty");
+        assertThatThrownBy(() -> EngineOptions.builder().device("tpu").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cpu, gpu or auto");
+        assertThatThrownBy(() -> EngineOptions.builder().segmentLength(-8).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("segmentLength");
+    }
+
+    @Test
     void aClosedSessionRefusesWork() {
         Session session = model.newSession();
         session.close();
