@@ -39,10 +39,8 @@ import java.time.Duration;
  * {@link InfiniConversations} service, the {@link InfiniConversationAdvisor} (added to the auto-configured
  * {@code ChatClient.Builder}) and a health indicator. Every bean backs off when the application defines its own.
  */
-@AutoConfiguration(afterName = {
-        "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"})
+// after Boot's Redis auto-configuration: the store choice looks for its RedisConnectionFactory
+@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnClass(InfiniModel.class)
 @Conditional(InfiniAutoConfiguration.ModelAvailable.class)
 @EnableConfigurationProperties(InfiniProperties.class)
