@@ -174,6 +174,9 @@ public final class SafetensorsWriter implements Closeable {
      * @throws IllegalStateException naming the first incomplete tensor if values are missing
      */
     public void finish() throws IOException {
+        if (finished || closed) {
+            throw new IllegalStateException("writer of " + file + " is already finished or closed");
+        }
         if (current < specs.size()) {
             throw new IllegalStateException("tensor \"" + specs.get(current).name() + "\" of " + file + " got "
                     + writtenInCurrent + " of its " + specs.get(current).elementCount() + " values");
