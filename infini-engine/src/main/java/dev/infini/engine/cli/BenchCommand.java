@@ -16,6 +16,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,8 +124,9 @@ final class BenchCommand implements Callable<Integer> {
         results.add("machine", machine());
         Path main = models.get(0);
         if (run.contains(Mode.throughput)) {
-            results.add("throughput", ThroughputBench.run(models, o, or(prefillTokens, 256, 32),
-                    or(decodeTokens, 32, 8)));
+            long[] clock = clock();
+            results.add("throughput", withCpu(ThroughputBench.run(models, o, or(prefillTokens, 256, 32),
+                    or(decodeTokens, 32, 8)), clock));
         }
         if (run.contains(Mode.turns) || run.contains(Mode.store)) {
             try (RedisServer redis = RedisServer.start(redisServer)) {
@@ -132,18 +134,21 @@ final class BenchCommand implements Callable<Integer> {
                     int n = or(turns, 500, 6);
                     int[] samples = sampleTurns != null ? sampleTurns
                             : smoke ? new int[] {1, 3, 6} : new int[] {1, 10, 25, 50, 100, 200, 300, 400, 500};
-                    results.add("turns", TurnsBench.run(main, o, n, samples, redis));
+                    long[] clock = clock();
+                    results.add("turns", withCpu(TurnsBench.run(main, o, n, samples, redis), clock));
                 }
                 if (run.contains(Mode.store)) {
-                    results.add("store", StoreBench.run(main, models, o, redis,
+                    long[] clock = clock();
+                    results.add("store", withCpu(StoreBench.run(main, models, o, redis,
                             storeThreads != null ? storeThreads : smoke ? new int[] {1, 2} : new int[] {1, 2, 4},
-                            or(storeConversations, 4, 1), or(storeTurns, 5, 2)));
+                            or(storeConversations, 4, 1), or(storeTurns, 5, 2)), clock));
                 }
             }
         }
         if (run.contains(Mode.million)) {
-            results.add("million", MillionBench.run(main, o, millionTokens != null ? millionTokens
-                    : smoke ? 8_192 : 1_000_000));
+            long[] clock = clock();
+            results.add("million", withCpu(MillionBench.run(main, o, millionTokens != null ? millionTokens
+                    : smoke ? 8_192 : 1_000_000), clock));
         }
         results.getAsJsonObject("machine").addProperty("load_average_end", loadAverage());
         String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
@@ -156,6 +161,31 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         stdout.println(json);
         return 0;
+    }
+
+    /** Wall clock and this process's CPU time, both in ns. */
+    private static long[] clock() {
+        return new long[] {System.nanoTime(), processCpuNanos()};
+    }
+
+    /**
+     * Adds the mode's wall time and the CPU time this process got meanwhile: on a machine shared with other work,
+     * cpu_share (CPU seconds per wall second, up to the core count) says how much of the machine the run really had.
+     */
+    private static JsonObject withCpu(JsonObject result, long[] start) {
+        double wall = (System.nanoTime() - start[0]) / 1e9;
+        double cpu = (processCpuNanos() - start[1]) / 1e9;
+        result.addProperty("wall_s", Math.round(wall * 100) / 100.0);
+        result.addProperty("process_cpu_s", Math.round(cpu * 100) / 100.0);
+        result.addProperty("cpu_share", Math.round(cpu / wall * 1000) / 1000.0);
+        return result;
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private int or(Integer value, int normal, int smokeValue) {

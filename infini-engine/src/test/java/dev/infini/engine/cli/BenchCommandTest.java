@@ -53,6 +53,9 @@ class BenchCommandTest {
         assertThat(machine.get("load_average_start").getAsString()).isNotBlank();
         assertThat(machine.get("intra_op_threads").getAsInt()).isEqualTo(1);
 
+        for (String mode : new String[] {"throughput", "turns", "store", "million"}) {
+            assertThat(json.getAsJsonObject(mode).get("cpu_share").getAsDouble()).as(mode).isPositive();
+        }
         JsonObject throughput = json.getAsJsonObject("throughput");
         assertThat(throughput.getAsJsonObject("ceilings").get("matmul_gflops").getAsDouble()).isPositive();
         assertThat(throughput.getAsJsonObject("ceilings").get("read_bandwidth_gbps").getAsDouble()).isPositive();
