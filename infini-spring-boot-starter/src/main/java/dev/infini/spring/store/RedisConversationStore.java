@@ -2,6 +2,8 @@ package dev.infini.spring.store;
 
 import dev.infini.spring.ConversationStoreException;
 import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.RedisCallback;
@@ -28,7 +30,7 @@ import java.util.function.Supplier;
  * Layout, under a configurable prefix ({@code infini:} by default): one hash {@code <prefix>c:<id>} per conversation
  * with the fields {@code v} (version), {@code e} (epoch), {@code s} (the binary state blob), {@code t} (nanoseconds
  * of the last turn) and {@code m:<key>} (metadata); and a lock key {@code <prefix>lock:<id>} while a turn runs. Every key of a
- * conversation is touched alone, so Redis Cluster needs no hash tags.
+ * conversation is touched alone, so Redis Cluster needs no hash tags; listing scans every primary of a cluster.
  * <ul>
  * <li>{@link #save} is one Lua script: compare the stored stamp (version and epoch) with the expected one, then
  * write state, stamp and time-to-live together, or nothing.</li>
@@ -178,14 +180,27 @@ public final class RedisConversationStore implements ConversationStore {
     @Override
     public List<String> conversationIds() {
         String start = prefix + "c:";
-        return call(null, "list conversations", () -> {
+        ScanOptions options = ScanOptions.scanOptions().match(escapeGlob(start) + "*").count(500).build();
+        return call(null, "list conversations", () -> redis.execute((RedisCallback<List<String>>) connection -> {
             List<String> ids = new ArrayList<>();
-            ScanOptions options = ScanOptions.scanOptions().match(escapeGlob(start) + "*").count(500).build();
-            try (Cursor<String> keys = redis.scan(options)) {
-                keys.forEachRemaining(k -> ids.add(k.substring(start.length())));
+            if (connection instanceof RedisClusterConnection cluster) {
+                // SCAN walks one node: visit every primary of the cluster
+                for (RedisClusterNode node : cluster.clusterGetNodes()) {
+                    if (node.isMaster()) {
+                        collect(cluster.scan(node, options), start, ids);
+                    }
+                }
+            } else {
+                collect(connection.keyCommands().scan(options), start, ids);
             }
             return ids;
-        });
+        }, true));
+    }
+
+    private static void collect(Cursor<byte[]> keys, String start, List<String> ids) {
+        try (keys) {
+            keys.forEachRemaining(k -> ids.add(new String(k, StandardCharsets.UTF_8).substring(start.length())));
+        }
     }
 
     private static String escapeGlob(String s) {
