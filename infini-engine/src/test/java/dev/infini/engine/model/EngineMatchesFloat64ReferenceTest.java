@@ -89,6 +89,53 @@ class EngineMatchesFloat64ReferenceTest {
         }
     }
 
+    /**
+     * Segments of 1024 tokens appended in chunks of up to 1024: the engine scores such chunks in blocks of query
+     * rows, and every position's log-probability must still match the reference.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(MemoryUpdate.class)
+    void largeChunksOfLongSegmentsMatchTheReferenceAtEveryPosition(MemoryUpdate update) throws Exception {
+        int segment = 1024;
+        ModelConfig config = TestCheckpoints.config(32, 1, 4, 2, 8, 48, segment, update);
+        Path dir = TestCheckpoints.write(tmp.resolve("long"), config, 43, 0.2);
+        int[] tokens = new Random(8).ints(2 * segment + 500, 0, TestCheckpoints.VOCAB).toArray();
+        Float64Reference reference = new Float64Reference(dir, true);
+        double[][] expected = new double[tokens.length][];
+        for (int t = 0; t < tokens.length; t++) {
+            expected[t] = reference.step(tokens[t]);
+        }
+        try (InfiniModel model = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build());
+             Session session = model.newSession()) {
+            int done = 0;
+            for (int take : new int[] {segment, 700, 600, tokens.length - segment - 1300}) {
+                double[] scores = session.appendScored(Arrays.copyOfRange(tokens, done, done + take));
+                for (int i = 0; i < take; i++) {
+                    int t = done + i;
+                    if (t > 0) {
+                        double want = logSoftmax(expected[t - 1], tokens[t]);
+                        if (Math.abs(scores[i] - want) > 1e-4) {
+                            fail("log p of token " + t + " is " + scores[i] + " but the reference says " + want);
+                        }
+                    }
+                }
+                done += take;
+                assertClose(session.lastLogits(), expected[done - 1], 1e-4, "logits at position " + (done - 1));
+            }
+            assertThat(session.segmentsFolded()).isEqualTo(2);
+            assertMemoryMatches(session.snapshot(), reference, config);
+        }
+    }
+
+    private static double logSoftmax(double[] logits, int target) {
+        double max = Arrays.stream(logits).max().orElseThrow();
+        double sum = 0;
+        for (double v : logits) {
+            sum += Math.exp(v - max);
+        }
+        return logits[target] - max - Math.log(sum);
+    }
+
     private static void assertMemoryMatches(SessionState state, Float64Reference reference, ModelConfig config) {
         int d = config.headDim();
         int kv = config.numKvHeads();
