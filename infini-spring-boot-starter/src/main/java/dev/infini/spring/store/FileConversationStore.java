@@ -190,12 +190,17 @@ public final class FileConversationStore implements ConversationStore {
                 if (encoded == null || name.startsWith(".")) {
                     continue;
                 }
-                String id = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
+                String id;
+                try {
+                    id = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException notOurs) {
+                    continue; // a file someone else put in the folder
+                }
                 if (!ids.contains(id) && !expired(id)) {
                     ids.add(id);
                 }
             }
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
             throw failure(null, "list", e);
         }
         return ids;
