@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * The engine agrees with {@link Float64Reference}, a plain double-precision transcription of the equations, on the
  * logits of every position over seven segments and on the memory (M, z) that results, for both update rules, with
- * GQA, with qwen2's q/k/v biases and an untied head, and with the memory switched off.
+ * GQA, with qwen2's q/k/v biases and an untied head, with Llama 3 RoPE scaling, and with the memory switched off.
  */
 @ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class EngineMatchesFloat64ReferenceTest {
@@ -46,6 +46,9 @@ class EngineMatchesFloat64ReferenceTest {
                         80, SEGMENT, MemoryUpdate.DELTA, true), MemoryMode.ON),
                 Arguments.of("MHA 4/4, linear, 3 layers", TestCheckpoints.config(32, 3, 4, 4, 8, 64, SEGMENT,
                         MemoryUpdate.LINEAR), MemoryMode.ON),
+                Arguments.of("Llama 3 RoPE scaling, theta 500000, delta", new ModelConfig("llama", 64, 96, 2, 4, 2, 16,
+                        TestCheckpoints.VOCAB, 1e-5, 500000.0, new ModelConfig.RopeScaling(8, 1, 4, 64), false, true, 1,
+                        java.util.Set.of(2), new ModelConfig.InfiniSettings(SEGMENT, MemoryUpdate.DELTA)), MemoryMode.ON),
                 Arguments.of("GQA 4/2, memory off", TestCheckpoints.config(64, 2, 4, 2, 16, 96, SEGMENT,
                         MemoryUpdate.LINEAR), MemoryMode.OFF));
     }

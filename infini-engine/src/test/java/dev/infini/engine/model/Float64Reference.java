@@ -37,6 +37,7 @@ final class Float64Reference {
     private final int vocab;
     private final double eps;
     private final double theta;
+    private final double[] inverseFrequency;
     private final int segmentLength;
     private final boolean delta;
     private final boolean memoryOn;
@@ -65,6 +66,28 @@ final class Float64Reference {
         vocab = c.get("vocab_size").getAsInt();
         eps = c.get("rms_norm_eps").getAsDouble();
         theta = c.get("rope_theta").getAsDouble();
+        inverseFrequency = new double[d / 2];
+        for (int i = 0; i < d / 2; i++) {
+            inverseFrequency[i] = Math.pow(theta, -2.0 * i / d);
+        }
+        if (c.has("rope_scaling") && c.get("rope_scaling").isJsonObject()) {
+            // transformers' _compute_llama3_parameters
+            JsonObject rs = c.getAsJsonObject("rope_scaling");
+            double factor = rs.get("factor").getAsDouble();
+            double low = rs.get("low_freq_factor").getAsDouble();
+            double high = rs.get("high_freq_factor").getAsDouble();
+            double old = rs.get("original_max_position_embeddings").getAsDouble();
+            for (int i = 0; i < d / 2; i++) {
+                double wavelength = 2 * Math.PI / inverseFrequency[i];
+                double scaled = wavelength > old / low ? inverseFrequency[i] / factor : inverseFrequency[i];
+                boolean medium = !(wavelength < old / high) && !(wavelength > old / low);
+                if (medium) {
+                    double smooth = (old / wavelength - low) / (high - low);
+                    scaled = (1 - smooth) * scaled / factor + smooth * scaled;
+                }
+                inverseFrequency[i] = scaled;
+            }
+        }
         JsonObject infini = c.getAsJsonObject("infini_attention");
         segmentLength = infini.get("segment_length").getAsInt();
         delta = infini.get("memory_update").getAsString().equals("delta");
@@ -251,12 +274,12 @@ final class Float64Reference {
         return normalizer[layer][kvHead];
     }
 
-    // HF rotate-half: dimension i pairs with i + d/2 at angle pos · θ^(−2i/d)
+    // HF rotate-half: dimension i pairs with i + d/2 at angle pos · θ^(−2i/d) (Llama 3 scaled, if configured)
     private double[] rope(double[] x, int count, int pos) {
         double[] out = new double[x.length];
         for (int h = 0; h < count; h++) {
             for (int i = 0; i < d / 2; i++) {
-                double angle = pos * Math.pow(theta, -2.0 * i / d);
+                double angle = pos * inverseFrequency[i];
                 double a = x[h * d + i];
                 double b = x[h * d + i + d / 2];
                 out[h * d + i] = a * Math.cos(angle) - b * Math.sin(angle);
