@@ -103,6 +103,16 @@ class InfiniAutoConfigurationTest {
     }
 
     @Test
+    void anApplicationChatModelHealthIndicatorOrTemplateReplacesOurs() {
+        withoutRedis.withPropertyValues(MODEL).withUserConfiguration(OwnChatModel.class).run(ctx -> {
+            assertThat(ctx).hasSingleBean(InfiniChatModel.class);
+            assertThat(ctx).hasBean("ownChatModel").doesNotHaveBean("infiniChatModel");
+            assertThat(ctx.getBean("infiniHealthIndicator")).isInstanceOf(String.class);
+            assertThat(ctx.getBean(InfiniChatTemplate.class).source()).isEqualTo("{{ messages[0]['content'] }}");
+        });
+    }
+
+    @Test
     void anApplicationModelBeanIsUsedWithoutAPath() {
         withoutRedis.withUserConfiguration(OwnModel.class).run(ctx -> {
             assertThat(ctx).hasSingleBean(InfiniChatModel.class);
@@ -123,6 +133,25 @@ class InfiniAutoConfigurationTest {
         @Bean
         InfiniConversationAdvisor ownAdvisor() {
             return new InfiniConversationAdvisor();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnChatModel {
+        @Bean
+        InfiniChatModel ownChatModel(InfiniConversations conversations) {
+            return InfiniChatModel.builder().conversations(conversations).build();
+        }
+
+        @Bean
+        String infiniHealthIndicator() {
+            return "the application's own";
+        }
+
+        @Bean
+        InfiniChatTemplate ownTemplate(InfiniModel model) {
+            return new InfiniChatTemplate("{{ messages[0]['content'] }}", model.tokenizer(), null, "</s>",
+                    java.util.List.of());
         }
     }
 
