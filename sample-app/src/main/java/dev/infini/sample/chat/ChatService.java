@@ -162,7 +162,8 @@ public class ChatService {
                 .onErrorMap(e -> {
                     sample.stop(timer("stream", "error"));
                     return e instanceof RuntimeException r ? translate(id, r) : e;
-                });
+                })
+                .doOnCancel(() -> sample.stop(timer("stream", "cancelled")));
     }
 
     /** What a stream carries: the reply's pieces, then the finished turn. */
@@ -263,7 +264,7 @@ public class ChatService {
     }
 
     private boolean exists(Map<String, String> metadata, String id) {
-        return !metadata.isEmpty() || conversations.store().version(id) > 0;
+        return !metadata.isEmpty() || conversations.exists(id);
     }
 
     /** With API keys, a conversation is its creator's alone; with an open API, every conversation is visible. */

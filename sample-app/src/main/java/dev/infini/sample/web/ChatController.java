@@ -3,6 +3,8 @@ package dev.infini.sample.web;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -84,9 +86,26 @@ class ChatController {
             produces = {MediaType.TEXT_EVENT_STREAM_VALUE, MediaType.APPLICATION_JSON_VALUE})
     SseEmitter stream(@PathVariable String id, @RequestBody MessageRequest body, HttpServletRequest request) {
         var events = chat.stream(id, ApiKeyFilter.owner(request), body.message());
-        SseEmitter emitter = new SseEmitter(0L);
+        // The timeout is spring.mvc.async.request-timeout: a turn still running then is cancelled.
+        SseEmitter emitter = new SseEmitter();
         String path = request.getRequestURI();
-        Disposable subscription = events.subscribe(event -> {
+        // Once the client is gone (a send fails) or the stream timed out, the subscription is cancelled, which
+        // aborts the turn at its next token; events already on their way are then ignored.
+        AtomicBoolean open = new AtomicBoolean(true);
+        AtomicReference<Disposable> subscription = new AtomicReference<>();
+        Runnable cancel = () -> {
+            open.set(false);
+            Disposable running = subscription.get();
+            if (running != null) {
+                running.dispose();
+            }
+        };
+        emitter.onTimeout(cancel);
+        emitter.onError(e -> cancel.run());
+        subscription.set(events.subscribe(event -> {
+            if (!open.get()) {
+                return;
+            }
             try {
                 if (event instanceof StreamEvent.Token token) {
                     emitter.send(SseEmitter.event().name("token")
@@ -94,13 +113,11 @@ class ChatController {
                 } else if (event instanceof StreamEvent.Done done) {
                     emitter.send(SseEmitter.event().name("done").data(done.reply(), MediaType.APPLICATION_JSON));
                 }
-            } catch (IOException e) {
-                // The client went away: cancelling the subscription aborts the turn, nothing is saved.
-                throw new ClientGoneException(e);
+            } catch (IOException | IllegalStateException e) {
+                cancel.run();
             }
         }, error -> {
-            if (error instanceof ClientGoneException) {
-                emitter.complete();
+            if (!open.get()) {
                 return;
             }
             var problem = error instanceof ApiException api
@@ -116,16 +133,14 @@ class ChatController {
             } catch (IOException | IllegalStateException e) {
                 emitter.completeWithError(e);
             }
-        }, emitter::complete);
-        emitter.onTimeout(subscription::dispose);
-        emitter.onError(e -> subscription.dispose());
-        return emitter;
-    }
-
-    /** Thrown from the stream's consumer to cancel it when the client is gone. */
-    private static final class ClientGoneException extends RuntimeException {
-        ClientGoneException(IOException cause) {
-            super(cause);
+        }, () -> {
+            if (open.get()) {
+                emitter.complete();
+            }
+        }));
+        if (!open.get()) {
+            cancel.run(); // the client left before the subscription was recorded
         }
+        return emitter;
     }
 }

@@ -1,0 +1,70 @@
+package dev.infini.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import dev.infini.sample.support.Http;
+import dev.infini.sample.support.RealRedis;
+import dev.infini.sample.support.RunningApp;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** A client that hangs up mid-stream aborts the turn: the conversation keeps the state it had before it. */
+class DisconnectIT {
+
+    @Test
+    void hangingUpMidStreamLeavesTheConversationAsItWas() throws Exception {
+        try (RealRedis redis = RealRedis.start();
+                RunningApp app = RunningApp.onRedis(redis, "disconnect-it:", 0,
+                        Map.of("infini.sample.max-reply-tokens", 2000, "infini.chat.stop", "never-produced-stop"))) {
+            Http http = new Http(app.url(""));
+            JsonNode before = http.postMessage("/api/conversations/hang-up/messages", null, "Hello").json();
+            long seen = before.get("memory").get("tokensSeen").asLong();
+
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest request = HttpRequest.newBuilder(URI.create(app.url("/api/conversations/hang-up/messages/stream")))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"Tell me a very long story\"}")).build();
+            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).isEqualTo(200);
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(),
+                    StandardCharsets.UTF_8))) {
+                assertThat(reader.readLine()).isEqualTo("event:token");
+            }
+
+            // The turn is aborted at its next token; until then the conversation may still be busy.
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+            JsonNode after;
+            do {
+                Thread.sleep(200);
+                after = http.get("/api/conversations/hang-up", null).json();
+            } while (after.get("turns").asInt() == 1 && !aborted(app) && Instant.now().isBefore(deadline));
+            assertThat(aborted(app)).as("the streamed turn was cancelled").isTrue();
+            after = http.get("/api/conversations/hang-up", null).json();
+            assertThat(after.get("turns").asInt()).isEqualTo(1);
+            assertThat(after.get("memory").get("tokensSeen").asLong()).isEqualTo(seen);
+
+            JsonNode next = http.postMessage("/api/conversations/hang-up/messages", null, "Are you there?").json();
+            assertThat(next.get("memory").get("tokensSeen").asLong()).isGreaterThan(seen);
+        }
+    }
+
+    /** Whether the app recorded a cancelled stream, and the starter the turn it aborted. */
+    private static boolean aborted(RunningApp app) {
+        String prometheus = new Http(app.url("")).get("/actuator/prometheus", null).body();
+        return prometheus.lines().anyMatch(l -> l.startsWith("infini_sample_turn_seconds_count")
+                && l.contains("outcome=\"cancelled\"")) && prometheus.lines().anyMatch(
+                        l -> l.startsWith("infini_turn_duration_seconds_count") && l.contains("outcome=\"error\""));
+    }
+}
