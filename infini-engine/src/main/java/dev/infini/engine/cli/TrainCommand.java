@@ -103,6 +103,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prose-share", defaultValue = "0.15", description = "Share of prose windows (default: ${DEFAULT-VALUE}).")
     double proseShare;
 
+    @Option(names = "--copy-share", defaultValue = "0", description = "Share of copy sequences (default: ${DEFAULT-VALUE}).")
+    double copyShare;
+
     @Option(names = "--answer-weight", defaultValue = "5", description = "Loss weight of answer tokens (default: ${DEFAULT-VALUE}).")
     float answerWeight;
 
@@ -150,7 +153,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainSettings settings = new TrainSettings(init, scratch, tokenizer, output, segmentLength, memoryUpdate,
                 gateInit, steps, batch, minSegments, maxSegments, learningRate, warmup, minLrRatio,
                 new AdamW.Settings(0.9, 0.95, 1e-8, weightDecay, gateLrMultiplier, clip),
-                new TrainingData.Mix(passkeyShare, chatShare, proseShare, answerWeight, keyDigits, earlierFraction),
+                new TrainingData.Mix(passkeyShare, chatShare, proseShare, answerWeight, keyDigits, earlierFraction,
+                        copyShare),
                 corpus, corpusCache, proseTokens, seed, logEvery, evalEvery, checkpointEvery, valSegments, valSize);
         Trainer.Result result = new Trainer(settings, out).run();
         out.printf("done: %d steps, loss %.4f -> %.4f, best validation passkey accuracy %.3f in %s%n", result.steps(),

@@ -23,9 +23,14 @@ public final class TrainingData {
     public record Sample(int[] ids, float[] weights, String kind, int answerLength) {
     }
 
-    /** Mixture and emphasis. */
+    /**
+     * Mixture and emphasis.
+     *
+     * @param copy share of copy sequences: random keys repeating with a period, some shorter than a segment (local
+     *             copying) and some longer (copying through the memory), every repeated token a target
+     */
     public record Mix(double passkey, double chat, double prose, float answerWeight, int keyDigits,
-                      double earlierSegmentFraction) {
+                      double earlierSegmentFraction, double copy) {
     }
 
     private final InfiniTokenizer tokenizer;
@@ -34,6 +39,7 @@ public final class TrainingData {
     private final Mix mix;
     private final int[] prose;
     private final int eos;
+    private final int bos;
 
     /**
      * @param prose a token stream of public-domain text (may be empty: its share then goes to the passkey task)
@@ -46,6 +52,7 @@ public final class TrainingData {
         this.mix = mix;
         this.prose = prose;
         this.eos = eosTokenId;
+        this.bos = bosTokenId;
     }
 
     public PasskeyPrompt passkey() {
@@ -54,8 +61,11 @@ public final class TrainingData {
 
     /** A random sequence of {@code length + 1} tokens from the mixture. */
     public Sample sample(SplittableRandom random, int length) {
-        double total = mix.passkey() + mix.chat() + (prose.length > length + 1 ? mix.prose() : 0);
+        double total = mix.passkey() + mix.chat() + (prose.length > length + 1 ? mix.prose() : 0) + mix.copy();
         double r = random.nextDouble() * total;
+        if (r >= total - mix.copy()) {
+            return copy(random, length);
+        }
         if (r < mix.passkey()) {
             return passkey(random, length, random.nextDouble() < mix.earlierSegmentFraction());
         }
@@ -157,6 +167,31 @@ public final class TrainingData {
             weights[i - 1] = mix.answerWeight();
         }
         return new Sample(ids, weights, "chat", tail.length - prefixLength);
+    }
+
+    /**
+     * A copy sequence: BOS, then keys of random digits whose stream repeats with a period of half to two and a half
+     * segments, so the first period is unpredictable and every later token is a copy of the one a period before.
+     */
+    public Sample copy(SplittableRandom random, int length) {
+        int period = segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
+        int[] ids = new int[length + 1];
+        int position = 0;
+        while (position < period) {
+            int[] key = passkey.answer(PasskeyPrompt.randomKey(random, mix.keyDigits()));
+            for (int t = 0; t < key.length && position < period; t++) {
+                ids[1 + position++] = key[t];
+            }
+        }
+        for (int t = 1 + period; t <= length; t++) {
+            ids[t] = ids[t - period];
+        }
+        ids[0] = bos;
+        float[] weights = new float[length];
+        for (int t = period; t < length; t++) {
+            weights[t] = 1f; // predicting token t + 1, a copy
+        }
+        return new Sample(ids, weights, "copy", 0);
     }
 
     /** A window of prose, every token weighted 1. */
