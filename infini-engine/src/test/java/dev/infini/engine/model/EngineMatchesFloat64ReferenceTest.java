@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * The engine agrees with {@link Float64Reference}, a plain double-precision transcription of the equations, on the
  * logits of every position over seven segments and on the memory (M, z) that results, for both update rules, with
- * GQA, with qwen2's q/k/v biases and an untied head, with Llama 3 RoPE scaling, and with the memory switched off.
+ * GQA, with qwen2's q/k/v biases and an untied head, with Llama 3 RoPE scaling, and with the memory switched off
+ * or zeroed.
  */
 @ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class EngineMatchesFloat64ReferenceTest {
@@ -50,7 +51,9 @@ class EngineMatchesFloat64ReferenceTest {
                         TestCheckpoints.VOCAB, 1e-5, 500000.0, new ModelConfig.RopeScaling(8, 1, 4, 64), false, true, 1,
                         java.util.Set.of(2), new ModelConfig.InfiniSettings(SEGMENT, MemoryUpdate.DELTA)), MemoryMode.ON),
                 Arguments.of("GQA 4/2, memory off", TestCheckpoints.config(64, 2, 4, 2, 16, 96, SEGMENT,
-                        MemoryUpdate.LINEAR), MemoryMode.OFF));
+                        MemoryUpdate.LINEAR), MemoryMode.OFF),
+                Arguments.of("GQA 4/2, zeroed control", TestCheckpoints.config(64, 2, 4, 2, 16, 96, SEGMENT,
+                        MemoryUpdate.LINEAR), MemoryMode.ZEROED));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -60,7 +63,7 @@ class EngineMatchesFloat64ReferenceTest {
         Path dir = TestCheckpoints.write(tmp.resolve("model"), config, 42, 0.2);
         int[] tokens = new Random(7).ints(TOKENS, 0, TestCheckpoints.VOCAB).toArray();
 
-        Float64Reference reference = new Float64Reference(dir, mode == MemoryMode.ON);
+        Float64Reference reference = new Float64Reference(dir, mode);
         double[][] expected = new double[TOKENS][];
         for (int t = 0; t < TOKENS; t++) {
             expected[t] = reference.step(tokens[t]);
@@ -103,7 +106,7 @@ class EngineMatchesFloat64ReferenceTest {
         ModelConfig config = TestCheckpoints.config(32, 1, 4, 2, 8, 48, segment, update);
         Path dir = TestCheckpoints.write(tmp.resolve("long"), config, 43, 0.2);
         int[] tokens = new Random(8).ints(2 * segment + 500, 0, TestCheckpoints.VOCAB).toArray();
-        Float64Reference reference = new Float64Reference(dir, true);
+        Float64Reference reference = new Float64Reference(dir, MemoryMode.ON);
         double[][] expected = new double[tokens.length][];
         for (int t = 0; t < tokens.length; t++) {
             expected[t] = reference.step(tokens[t]);

@@ -3,6 +3,7 @@ package dev.infini.engine.model;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.infini.engine.config.MemoryMode;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,6 +42,7 @@ final class Float64Reference {
     private final int segmentLength;
     private final boolean delta;
     private final boolean memoryOn;
+    private final boolean zeroed;
     private final Map<String, double[]> w = new HashMap<>();
 
     // conversation state
@@ -53,9 +55,10 @@ final class Float64Reference {
     private int segments;
 
     /**
-     * @param memoryOn false for {@code MemoryMode.OFF}: no retrieval and no update, segments independent
+     * @param mode ON; OFF: no retrieval and no update, segments independent; ZEROED: no update, and from the second
+     *             segment on the gate mixes in an empty memory, A = (1 − sigmoid(β))·A_dot
      */
-    Float64Reference(Path dir, boolean memoryOn) throws IOException {
+    Float64Reference(Path dir, MemoryMode mode) throws IOException {
         JsonObject c = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
         hidden = c.get("hidden_size").getAsInt();
         layers = c.get("num_hidden_layers").getAsInt();
@@ -91,7 +94,8 @@ final class Float64Reference {
         JsonObject infini = c.getAsJsonObject("infini_attention");
         segmentLength = infini.get("segment_length").getAsInt();
         delta = infini.get("memory_update").getAsString().equals("delta");
-        this.memoryOn = memoryOn;
+        this.memoryOn = mode == MemoryMode.ON;
+        this.zeroed = mode == MemoryMode.ZEROED;
         readSafetensors(dir.resolve("model.safetensors"));
         if (!w.containsKey("lm_head.weight")) {
             w.put("lm_head.weight", w.get("model.embed_tokens.weight"));
@@ -206,6 +210,11 @@ final class Float64Reference {
                         numerator += sq[r] * memory[l][kv][r][c];
                     }
                     out[h * d + c] = g * numerator / denominator + (1 - g) * dot[c];
+                }
+            } else if (zeroed && beta != null && segments > 0) {
+                double g = 1 / (1 + Math.exp(-beta[h]));
+                for (int c = 0; c < d; c++) {
+                    out[h * d + c] = (1 - g) * dot[c];
                 }
             } else {
                 System.arraycopy(dot, 0, out, h * d, d);
