@@ -337,7 +337,13 @@ async function start() {
     await loadInfo();
     await loadConversations();
     const wanted = decodeURIComponent(location.hash.slice(1));
-    await selectConversation(wanted || null);
+    try {
+      await selectConversation(wanted || null);
+    } catch (error) {
+      // A link to a conversation that is gone (deleted, expired, another key's): start a new one instead.
+      await selectConversation(null);
+      throw error;
+    }
   } catch (error) {
     showError(error);
   }
