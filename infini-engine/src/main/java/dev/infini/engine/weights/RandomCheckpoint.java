@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * ({@code model.layers.{i}.self_attn.memory_gate}), and the tokenizer files copied from an existing checkpoint.
  * <p>
  * The weights are a pure function of the configuration and the seed: every tensor draws from a generator seeded
- * by the seed and the tensor's name, so the same call gives the same bytes whatever the dtype or sharding.
+ * by the seed and the tensor's name, so a shape and seed give the same values whatever the sharding (and, rounded,
+ * whatever the dtype). Special token ids (BOS, EOS) are the configuration's; they must lie in its vocabulary.
  * Initialisation follows Hugging Face's Llama: projections and embeddings ~ N(0, {@code initStd}²). Two choices
  * differ on purpose, so that a random model exercises every weight: RMSNorm weights are 1 + N(0, initStd²) rather
  * than exactly 1, and q/k/v biases (qwen2) are N(0, initStd²) rather than 0. β is N(0, 1) per head unless a fixed
