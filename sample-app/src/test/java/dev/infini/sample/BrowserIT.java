@@ -132,11 +132,19 @@ class BrowserIT {
         send(wait, "Ann's first message", 1);
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("conversation-list"),
                 "Ann's first message"));
+        String annsLink = browser.getCurrentUrl();
 
         browser.get(app.url("/"));
         useKey(wait, "key-of-ben");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("no-conversations")));
         assertThat(browser.findElement(By.id("conversation-list")).getText()).doesNotContain("Ann");
+
+        // Ann's link, opened with Ben's key, finds nothing and starts a new conversation instead.
+        browser.get(annsLink);
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("error"), "No conversation"));
+        assertThat(browser.findElement(By.id("conversation-title")).getText()).isEqualTo("New conversation");
+        assertThat(browser.findElements(By.cssSelector("#transcript .message"))).isEmpty();
     }
 
     private void useKey(WebDriverWait wait, String key) {
