@@ -42,6 +42,9 @@ final class InitCommand implements Callable<Integer> {
         }
     }
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "DIR", description = "Folder to create (must not exist or be empty).")
     Path output;
 
@@ -112,11 +115,20 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int vocabSize = vocab != null ? vocab : ModelConfig.read(tokenizerFrom).vocabSize();
+        // Special token ids come with the tokenizer: take them from its checkpoint's config.json when it has one.
+        ModelConfig source = java.nio.file.Files.isRegularFile(tokenizerFrom.resolve("config.json"))
+                ? ModelConfig.read(tokenizerFrom) : null;
+        if (vocab == null && source == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--vocab-size is required: " + tokenizerFrom + " has no config.json to take it from");
+        }
+        int vocabSize = vocab != null ? vocab : source.vocabSize();
+        int bos = source != null ? source.bosTokenId() : 1;
+        Set<Integer> eos = source != null && !source.eosTokenIds().isEmpty() ? source.eosTokenIds() : Set.of(2);
         boolean bias = modelType.equals("qwen2");
         ModelConfig config = new ModelConfig(modelType, or(hidden, preset.hidden), or(intermediate, preset.intermediate),
                 or(layers, preset.layers), or(heads, preset.heads), or(kvHeads, preset.kvHeads),
-                or(headDim, preset.headDim), vocabSize, 1e-5, 10000.0, null, bias, !untied, 1, Set.of(2),
+                or(headDim, preset.headDim), vocabSize, 1e-5, 10000.0, null, bias, !untied, bos, eos,
                 new ModelConfig.InfiniSettings(segmentLength, memoryUpdate));
         RandomCheckpoint checkpoint = RandomCheckpoint.builder(config).tokenizerFrom(tokenizerFrom).seed(seed)
                 .initStd(initStd).gateInit(gateInit).gates(!noGates).dtype(dtype).maxShardBytes(maxShardBytes).build();
