@@ -305,8 +305,19 @@ public class ChatService {
      * 409, an unreachable store 503, an undecodable state 409, input the engine refuses 400; others stay as they are.
      */
     public static RuntimeException translate(String id, RuntimeException e) {
-        if (e instanceof ApiException) {
-            return e;
+        // Spring AI's advisors wrap stream failures ("Stream processing failed"): look through the causes.
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            RuntimeException translated = translateOne(id, cause);
+            if (translated != null) {
+                return translated;
+            }
+        }
+        return e;
+    }
+
+    private static RuntimeException translateOne(String id, Throwable e) {
+        if (e instanceof ApiException api) {
+            return api;
         }
         if (e instanceof ConversationBusyException || e instanceof ConcurrentConversationUpdateException) {
             return new ApiException(HttpStatus.CONFLICT, "conversation_busy", "Conversation '" + id
@@ -322,7 +333,7 @@ public class ChatService {
         if (e instanceof InvalidInputException) {
             return new ApiException(HttpStatus.BAD_REQUEST, "invalid_input", e.getMessage());
         }
-        return e;
+        return null;
     }
 
     private Timer timer(String mode, String outcome) {
