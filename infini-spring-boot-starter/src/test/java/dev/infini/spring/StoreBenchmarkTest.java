@@ -32,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Benchmark, not a test: per-turn Redis save and load time and state size, for stories260k and any checkpoints
  * listed in {@code -Dinfini.bench.models} (comma-separated folders, e.g. a ~100M {@code infini init --preset m100}
- * model). Runs only with {@code -Dinfini.bench=true}; writes {@code target/bench/starter-store.md}. Its assertions
- * check correctness (what is loaded is what was saved), never speed.
+ * model). Runs only with {@code -Dinfini.bench=true}; {@code -Dinfini.bench.threads=N} sets PyTorch's intra-op
+ * threads (on a busy machine 1 is much faster than one per core). Writes {@code target/bench/starter-store.md}. Its
+ * assertions check correctness (what is loaded is what was saved), never speed.
  */
 class StoreBenchmarkTest {
 
@@ -42,6 +43,11 @@ class StoreBenchmarkTest {
     @Test
     void measureStateSaveAndLoadThroughRedis() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("infini.bench"), "benchmark: run with -Dinfini.bench=true");
+        int threads = Integer.getInteger("infini.bench.threads", 0);
+        if (threads > 0) {
+            ai.djl.engine.Engine.getInstance(); // loads the native library first
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
         List<Path> models = new ArrayList<>(List.of(SharedModels.stories260k()));
         String more = System.getProperty("infini.bench.models", "");
         Arrays.stream(more.split(",")).filter(s -> !s.isBlank()).map(Path::of).forEach(models::add);
