@@ -145,9 +145,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-size", defaultValue = "32", description = "Validation sequences (default: ${DEFAULT-VALUE}).")
     int valSize;
 
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "PyTorch intra-op threads; 0 keeps the backend's default (one per core). On a busy machine 1"
+                    + " is often fastest for small models.")
+    int threads;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        ai.djl.engine.Engine.getInstance();
+        dev.infini.engine.bench.BenchModels.applyThreads(threads);
         ModelConfig scratch = init != null ? null : new ModelConfig("llama", hidden, intermediate, layers, heads, kvHeads,
                 hidden / heads, tokenizerVocab(), 1e-5, 10000.0, null, false, true, 1, Set.of(2), null);
         TrainSettings settings = new TrainSettings(init, scratch, tokenizer, output, segmentLength, memoryUpdate,
