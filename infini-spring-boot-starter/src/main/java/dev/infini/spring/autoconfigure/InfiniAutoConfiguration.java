@@ -1,5 +1,7 @@
 package dev.infini.spring.autoconfigure;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
@@ -56,6 +58,10 @@ public class InfiniAutoConfiguration {
         InfiniProperties.Model m = properties.getModel();
         if (m.getPath() == null) {
             throw new IllegalStateException("infini.model.path must point at a checkpoint folder");
+        }
+        if (m.getThreads() > 0) {
+            Engine.getInstance(); // loads the native library before it is configured
+            JniUtils.setNumThreads(m.getThreads());
         }
         return InfiniModel.load(m.getPath(), EngineOptions.builder().device(m.getDevice())
                 .segmentLength(m.getSegmentLength()).memoryUpdate(m.getMemoryUpdate()).gateInit(m.getGateInit())

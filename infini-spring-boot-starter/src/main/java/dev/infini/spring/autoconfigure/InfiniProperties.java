@@ -48,6 +48,12 @@ public class InfiniProperties {
         /** Tokens per segment N; 0 keeps the checkpoint's (2048 for a plain Llama checkpoint). */
         private int segmentLength;
 
+        /**
+         * PyTorch intra-op threads for the whole process; 0 keeps the backend's default (one per core). On a machine
+         * shared with other busy processes 1 can be several times faster.
+         */
+        private int threads;
+
         /** Memory update rule (linear or delta) instead of the checkpoint's; unset keeps it. */
         private MemoryUpdate memoryUpdate;
 
@@ -79,6 +85,14 @@ public class InfiniProperties {
 
         public void setSegmentLength(int segmentLength) {
             this.segmentLength = segmentLength;
+        }
+
+        public int getThreads() {
+            return threads;
+        }
+
+        public void setThreads(int threads) {
+            this.threads = threads;
         }
 
         public MemoryUpdate getMemoryUpdate() {

@@ -59,6 +59,14 @@ class InfiniAutoConfigurationTest {
     }
 
     @Test
+    void theThreadsPropertySetsPyTorchsIntraOpThreads() {
+        withoutRedis.withPropertyValues(MODEL, "infini.model.threads=1").run(ctx -> {
+            assertThat(ctx).hasSingleBean(InfiniModel.class);
+            assertThat(ai.djl.pytorch.jni.JniUtils.getNumThreads()).isEqualTo(1);
+        });
+    }
+
+    @Test
     void withoutRedisTheStoreIsInProcess() {
         withoutRedis.withPropertyValues(MODEL).run(ctx -> {
             assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(InMemoryConversationStore.class);

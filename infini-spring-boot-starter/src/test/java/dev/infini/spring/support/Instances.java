@@ -31,6 +31,7 @@ public final class Instances {
         List<String> properties = new ArrayList<>(List.of(
                 "infini.model.path=" + SharedModels.stories260k(),
                 "infini.model.device=cpu",
+                "infini.model.threads=1",
                 "infini.model.segment-length=32",
                 "infini.model.gate-init=0",
                 "infini.chat.temperature=0",
