@@ -47,7 +47,8 @@ class ChatClientConversationTest {
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(InfiniAutoConfiguration.class))
             .withUserConfiguration(Observability.class)
-            .withPropertyValues("infini.model.path=" + SharedModels.stories260k(), "infini.model.device=cpu", "infini.model.threads=1",
+            .withPropertyValues("infini.model.path=" + SharedModels.stories260k(), "infini.model.device=cpu",
+                    "infini.model.threads=1",
                     "infini.model.segment-length=32", "infini.model.gate-init=0", "infini.chat.temperature=0",
                     "infini.chat.repetition-penalty=1", "infini.chat.max-tokens=16");
 

@@ -26,7 +26,8 @@ class RedisClusterConversationsTest {
             new ApplicationContextRunner()
                     .withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
                             InfiniAutoConfiguration.class))
-                    .withPropertyValues("infini.model.path=" + SharedModels.stories260k(), "infini.model.device=cpu", "infini.model.threads=1",
+                    .withPropertyValues("infini.model.path=" + SharedModels.stories260k(), "infini.model.device=cpu",
+                            "infini.model.threads=1",
                             "infini.chat.temperature=0", "infini.chat.max-tokens=6",
                             "spring.data.redis.cluster.nodes=" + String.join(",", cluster.nodes()))
                     .run(ctx -> {

@@ -26,9 +26,9 @@ import java.util.TreeMap;
 /**
  * Conversations as files in one folder, surviving restarts on one machine (not shared between processes: turns
  * are serialized inside this process only). Each conversation has {@code <id>.state} (epoch, version, last turn
- * duration, state blob) and optionally {@code <id>.meta} (properties); the id is Base64url-encoded in the file name. Every
- * write goes to a temporary file first and is then atomically renamed over the old one, so a crash leaves either
- * the old or the new file, never half of one.
+ * duration, state blob) and optionally {@code <id>.meta} (properties); the id is Base64url-encoded in the file
+ * name. Every write goes to a temporary file first and is then atomically renamed over the old one, so a crash
+ * leaves either the old or the new file, never half of one.
  */
 public final class FileConversationStore implements ConversationStore {
 

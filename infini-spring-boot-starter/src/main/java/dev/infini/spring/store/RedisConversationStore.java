@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * <p>
  * Layout, under a configurable prefix ({@code infini:} by default): one hash {@code <prefix>c:<id>} per conversation
  * with the fields {@code v} (version), {@code e} (epoch), {@code s} (the binary state blob), {@code t} (nanoseconds
- * of the last turn) and {@code m:<key>} (metadata); and a lock key {@code <prefix>lock:<id>} while a turn runs. Every key of a
- * conversation is touched alone, so Redis Cluster needs no hash tags; listing scans every primary of a cluster.
+ * of the last turn) and {@code m:<key>} (metadata); and a lock key {@code <prefix>lock:<id>} while a turn runs.
+ * Every key of a conversation is touched alone, so Redis Cluster needs no hash tags; listing scans every primary of
+ * a cluster.
  * <ul>
  * <li>{@link #save} is one Lua script: compare the stored stamp (version and epoch) with the expected one, then
  * write state, stamp and time-to-live together, or nothing.</li>
