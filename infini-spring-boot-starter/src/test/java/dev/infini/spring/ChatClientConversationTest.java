@@ -136,6 +136,29 @@ class ChatClientConversationTest {
     }
 
     @Test
+    void streamingThroughAChatClientWithAChatMemoryAdvisorKeepsTheConversationRight() {
+        runner.run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            ChatMemory memory = MessageWindowChatMemory.builder().maxMessages(50).build();
+            ChatClient client = ChatClient.builder(model).defaultSystem(SYSTEM)
+                    .defaultAdvisors(ctx.getBean(InfiniConversationAdvisor.class),
+                            MessageChatMemoryAdvisor.builder(memory).build()).build();
+            List<String> reference = direct(model, "reference");
+            List<String> streamed = new ArrayList<>();
+            for (String turn : TURNS.subList(0, 3)) {
+                streamed.add(String.join("", client.prompt().user(turn)
+                        .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "streamed-memory"))
+                        .stream().content().collectList().block()));
+            }
+            assertThat(streamed).isEqualTo(reference);
+            assertThat(memory.get("streamed-memory")).hasSize(6);
+            ConversationStore store = ctx.getBean(ConversationStore.class);
+            assertThat(store.load("streamed-memory").orElseThrow().state())
+                    .isEqualTo(store.load("reference").orElseThrow().state());
+        });
+    }
+
+    @Test
     void streamingEmitsTextAsItIsSampledAndEndsWithFinishReasonAndUsage() {
         runner.run(ctx -> {
             InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
