@@ -15,6 +15,7 @@ import dev.infini.spring.store.ConversationStore.Stamp;
 import dev.infini.spring.store.ConversationStore.StoredState;
 import dev.infini.spring.store.ConversationStore.TurnLock;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -49,7 +50,8 @@ import java.util.regex.Pattern;
  * <p>
  * Meters: {@code infini.turn.duration} (timer, tag {@code outcome}), {@code infini.turn.tokens.per.second}
  * (generated tokens per second of generation), {@code infini.turn.tokens} (summary, tag {@code kind} =
- * {@code prompt}/{@code completion}), {@code infini.store.duration} (timer, tags {@code operation}, {@code store}).
+ * {@code prompt}/{@code completion}), {@code infini.store.duration} (timer, tags {@code operation}, {@code store}),
+ * {@code infini.cache.sessions} (gauge: hot sessions cached).
  */
 public final class InfiniConversations implements AutoCloseable {
 
@@ -128,6 +130,8 @@ public final class InfiniConversations implements AutoCloseable {
         var c = model.config();
         long kv = 2L * c.numLayers() * c.numKvHeads() * c.headDim() * model.segmentLength() * Float.BYTES;
         this.cache = new SessionCache(settings.cacheMaxBytes(), model.stateBytes() + kv);
+        Gauge.builder("infini.cache.sessions", cache, SessionCache::size)
+                .description("Hot sessions cached by this instance").register(this.meters);
     }
 
     /** The model. */

@@ -206,6 +206,7 @@ class ChatClientConversationTest {
             assertThat(meters.get("infini.turn.duration").timer().count()).isEqualTo(2);
             assertThat(meters.get("infini.store.duration").tag("operation", "save").timer().count()).isEqualTo(2);
             assertThat(meters.get("infini.turn.tokens.per.second").summary().count()).isEqualTo(2);
+            assertThat(meters.get("infini.cache.sessions").gauge().value()).isEqualTo(1);
         });
     }
 
