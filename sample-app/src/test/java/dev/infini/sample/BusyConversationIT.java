@@ -30,7 +30,7 @@ class BusyConversationIT {
     void aSecondMessageWhileTheFirstIsAnsweredGets409OrAnErrorEvent() throws Exception {
         try (RealRedis redis = RealRedis.start();
                 RunningApp app = RunningApp.onRedis(redis, "busy-it:", 0, Map.of(
-                        "infini.sample.max-reply-tokens", 2000, "infini.chat.stop", "never-produced-stop",
+                        "infini.sample.max-reply-tokens", 400, "infini.chat.stop", "never-produced-stop",
                         "infini.conversation.lock-timeout", "300ms"))) {
             Http http = new Http(app.url(""));
             HttpRequest longTurn = HttpRequest.newBuilder(URI.create(app.url("/api/conversations/busy/messages/stream")))

@@ -3,12 +3,9 @@ package dev.infini.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,21 +24,30 @@ class DisconnectIT {
     void hangingUpMidStreamLeavesTheConversationAsItWas() throws Exception {
         try (RealRedis redis = RealRedis.start();
                 RunningApp app = RunningApp.onRedis(redis, "disconnect-it:", 0,
-                        Map.of("infini.sample.max-reply-tokens", 2000, "infini.chat.stop", "never-produced-stop"))) {
+                        Map.of("infini.sample.max-reply-tokens", 400, "infini.chat.stop", "never-produced-stop"))) {
             Http http = new Http(app.url(""));
             JsonNode before = http.postMessage("/api/conversations/hang-up/messages", null, "Hello").json();
             long seen = before.get("memory").get("tokensSeen").asLong();
 
-            HttpClient client = HttpClient.newHttpClient();
-            HttpRequest request = HttpRequest.newBuilder(URI.create(app.url("/api/conversations/hang-up/messages/stream")))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"Tell me a very long story\"}")).build();
-            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(response.statusCode()).isEqualTo(200);
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(),
-                    StandardCharsets.UTF_8))) {
-                assertThat(reader.readLine()).isEqualTo("event:token");
+            // A raw socket, so hanging up really closes the connection (an HTTP client may drain it for reuse).
+            String body = "{\"message\":\"Tell me a very long story\"}";
+            try (Socket socket = new Socket("localhost", app.port())) {
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/conversations/hang-up/messages/stream HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: "
+                        + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.UTF_8));
+                assertThat(reader.readLine()).isEqualTo("HTTP/1.1 200 ");
+                String line;
+                do {
+                    line = reader.readLine();
+                } while (line != null && !line.contains("event:token"));
+                assertThat(line).as("a first token arrived").isNotNull();
             }
+            long hungUp = System.nanoTime();
 
             // The turn is aborted at its next token; until then the conversation may still be busy.
             Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
@@ -51,6 +57,7 @@ class DisconnectIT {
                 after = http.get("/api/conversations/hang-up", null).json();
             } while (after.get("turns").asInt() == 1 && !aborted(app) && Instant.now().isBefore(deadline));
             assertThat(aborted(app)).as("the streamed turn was cancelled").isTrue();
+            System.out.printf("turn cancelled %d ms after the hang-up%n", (System.nanoTime() - hungUp) / 1_000_000);
             after = http.get("/api/conversations/hang-up", null).json();
             assertThat(after.get("turns").asInt()).isEqualTo(1);
             assertThat(after.get("memory").get("tokensSeen").asLong()).isEqualTo(seen);
