@@ -230,6 +230,7 @@ async function send(text) {
   addBubble("user", text);
   const bubble = addBubble("assistant", "");
   bubble.classList.add("streaming");
+  bubble.setAttribute("aria-busy", "true"); // screen readers announce the reply once, when it is complete
   let reply = "";
   let done = null;
   try {
@@ -256,6 +257,7 @@ async function send(text) {
     throw error;
   } finally {
     bubble.classList.remove("streaming");
+    bubble.removeAttribute("aria-busy");
   }
   bubble.textContent = done.reply;
   bubble.dataset.done = "true";
