@@ -13,7 +13,7 @@ import dev.infini.spring.support.SharedModels;
 import dev.infini.spring.store.ConversationStore;
 import dev.infini.spring.store.RedisConversationStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -32,17 +32,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Benchmark, not a test: per-turn Redis save and load time and state size, for stories260k and any checkpoints
  * listed in {@code -Dinfini.bench.models} (comma-separated folders, e.g. a ~100M {@code infini init --preset m100}
- * model). Runs only with {@code -Dinfini.bench=true}; {@code -Dinfini.bench.threads=N} sets PyTorch's intra-op
+ * model). Tagged {@code benchmark}, which the build excludes unless {@code -Dinfini.bench=true};
+ * {@code -Dinfini.bench.threads=N} sets PyTorch's intra-op
  * threads (on a busy machine 1 is much faster than one per core). Writes {@code target/bench/starter-store.md}. Its
  * assertions check correctness (what is loaded is what was saved), never speed.
  */
+@Tag("benchmark")
 class StoreBenchmarkTest {
 
     private static final int ROUNDS = 30;
 
     @Test
     void measureStateSaveAndLoadThroughRedis() throws Exception {
-        Assumptions.assumeTrue(Boolean.getBoolean("infini.bench"), "benchmark: run with -Dinfini.bench=true");
         int threads = Integer.getInteger("infini.bench.threads", 0);
         if (threads > 0) {
             ai.djl.engine.Engine.getInstance(); // loads the native library first
