@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of docs/sample-app.md's run command: starts the sample app the way a newcomer would
 # (./mvnw -pl sample-app -am spring-boot:run, default model, embedded file store, no Redis) on a free port, waits for
-# its health, sends one message, checks the JSON reply, deletes the conversation and stops the app.
+# its health, checks the chat page is served, sends one message, checks the JSON reply, deletes the conversation and
+# stops the app.
 # Env: SMOKE_TIMEOUT (seconds to wait for health, default 900), MVN_ARGS (extra Maven arguments, e.g. -o).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,9 @@ until health=$(curl -fsS "$base/actuator/health" 2>/dev/null) && [[ "$health" ==
 done
 echo "smoke: healthy after ${SECONDS}s"
 grep -E "Model:|Conversations:" "$log" | sed 's/^/smoke: app says: /' || true
+
+[[ "$health" == *'"infini":{'* ]] || fail "health lacks the infini component: $health"
+curl -fsS "$base/" | grep -q '<title>Infini chat</title>' || fail "the chat page is not served at /"
 
 conversation="smoke-$(date +%s)-$RANDOM"
 status=$(curl -sS -o /tmp/smoke-reply.$$ -w '%{http_code}' -X POST "$base/api/conversations/$conversation/messages" \

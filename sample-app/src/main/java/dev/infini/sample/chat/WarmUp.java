@@ -34,9 +34,15 @@ class WarmUp implements ApplicationRunner {
             return;
         }
         long start = System.nanoTime();
-        // No conversation id: a stateless one-off that stores nothing.
-        chatModel.call(new Prompt("Hello", InfiniChatOptions.builder()
-                .maxTokens(Math.min(8, properties.maxReplyTokens())).build()));
+        try {
+            // No conversation id: a stateless one-off that stores nothing.
+            chatModel.call(new Prompt("Hello", InfiniChatOptions.builder()
+                    .maxTokens(Math.min(8, properties.maxReplyTokens())).build()));
+        } catch (RuntimeException e) {
+            // A model that cannot answer "Hello" cannot serve anyone: stop now, saying so.
+            throw new IllegalStateException("The model failed its warm-up turn, so it cannot answer messages: " + e
+                    + " (infini.sample.warm-up=false skips the warm-up)", e);
+        }
         log.info("Model warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
     }
 }
