@@ -101,8 +101,10 @@ final class PasskeyCommand implements Callable<Integer> {
                 report.writeJson(json);
                 report.writeHeatmap(png, "Passkey exact match, memory " + name + " (N = " + model.segmentLength()
                         + ", " + trials + " trials per cell)");
-                stdout.printf("%nMemory %s (segment %d tokens, %d trials per cell):%n%n%s%nwrote %s and %s%n", name,
-                        model.segmentLength(), trials, report.table(), json, png);
+                stdout.printf("%nMemory %s (segment %d tokens, %d trials per cell), exact match:%n%n%s%n"
+                                + "Answer NLL (nats per answer token, teacher-forced; a guess is about 2):%n%n%s%n"
+                                + "wrote %s and %s%n", name, model.segmentLength(), trials, report.table(),
+                        report.nllTable(), json, png);
             }
         }
         return 0;

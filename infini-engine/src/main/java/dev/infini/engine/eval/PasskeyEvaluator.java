@@ -41,9 +41,13 @@ public final class PasskeyEvaluator {
         }
     }
 
-    /** One trial: what was hidden, what came out. */
+    /**
+     * One trial: what was hidden, what came out, and the answer's mean negative log-likelihood per token (the key's
+     * tokens scored after the question, teacher-forced): a finer signal than exact match, ln 10 ≈ 2.30 per digit
+     * for a guess.
+     */
     public record Trial(long length, double depth, int trial, String key, String output, boolean correct,
-                        long needleSegment, long questionSegment) {
+                        long needleSegment, long questionSegment, double answerNll) {
     }
 
     /** Notified after every chunk streamed (tokens so far) and every trial finished. */
@@ -110,12 +114,18 @@ public final class PasskeyEvaluator {
                 session.append(java.util.Arrays.copyOf(buffer, filled[0]));
                 progress.accept(streamed[0] + filled[0]);
             }
+            dev.infini.engine.session.SessionState afterQuestion = session.snapshot();
             GenerationResult result = session.generate(GenerationOptions.greedy(settings.maxNewTokens()),
                     (id, piece) -> { });
             String output = result.text();
             boolean correct = key.equals(PasskeyPrompt.firstInteger(output));
+            double nll;
+            try (Session scoring = model.restore(afterQuestion)) {
+                double[] logProbs = scoring.appendScored(prompt.answer(key));
+                nll = -java.util.Arrays.stream(logProbs).average().orElse(Double.NaN);
+            }
             return new Trial(length, depth, trial, key, output, correct, layout.needleStart() / n,
-                    layout.questionStart() / n);
+                    layout.questionStart() / n, nll);
         }
     }
 }

@@ -45,6 +45,29 @@ public record PasskeyReport(PasskeyEvaluator.Settings settings, String memoryMod
         return total == 0 ? Double.NaN : correct / (double) total;
     }
 
+    /** Mean answer NLL per token of one cell. */
+    public double answerNll(long length, double depth) {
+        return trials.stream().filter(t -> t.length() == length && t.depth() == depth)
+                .mapToDouble(PasskeyEvaluator.Trial::answerNll).average().orElse(Double.NaN);
+    }
+
+    /** The answer-NLL grid as a Markdown table (nats per answer token; lower is better, a guess is about 2). */
+    public String nllTable() {
+        StringBuilder s = new StringBuilder("| depth \\ length |");
+        for (long length : settings.lengths()) {
+            s.append(' ').append(formatLength(length)).append(" |");
+        }
+        s.append("\n|---|").append("---:|".repeat(settings.lengths().size())).append('\n');
+        for (double depth : settings.depths()) {
+            s.append(String.format(Locale.ROOT, "| %.0f%% |", depth * 100));
+            for (long length : settings.lengths()) {
+                s.append(String.format(Locale.ROOT, " %.2f |", answerNll(length, depth)));
+            }
+            s.append('\n');
+        }
+        return s.toString();
+    }
+
     /** Accuracy over all depths of one length. */
     public double accuracy(long length) {
         return trials.stream().filter(t -> t.length() == length).mapToDouble(t -> t.correct() ? 1 : 0).average()
@@ -123,6 +146,7 @@ public record PasskeyReport(PasskeyEvaluator.Settings settings, String memoryMod
                 cell.addProperty("length", length);
                 cell.addProperty("depth", depth);
                 cell.addProperty("accuracy", accuracy(length, depth));
+                cell.addProperty("answer_nll", answerNll(length, depth));
                 grid.add(cell);
             }
         }
@@ -136,6 +160,7 @@ public record PasskeyReport(PasskeyEvaluator.Settings settings, String memoryMod
             o.addProperty("key", t.key());
             o.addProperty("output", t.output());
             o.addProperty("correct", t.correct());
+            o.addProperty("answer_nll", t.answerNll());
             o.addProperty("needle_segment", t.needleSegment());
             o.addProperty("question_segment", t.questionSegment());
             all.add(o);

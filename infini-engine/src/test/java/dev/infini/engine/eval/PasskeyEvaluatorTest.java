@@ -110,6 +110,8 @@ class PasskeyEvaluatorTest {
             PasskeyEvaluator.Trial wrong = evaluator.runTrial(1024, 0.0, 0, "71433", t -> { });
             assertThat(wrong.output()).contains(PLANTED);
             assertThat(wrong.correct()).isFalse();
+            assertThat(right.answerNll()).as("the planted key is near certain").isLessThan(0.1);
+            assertThat(wrong.answerNll()).isGreaterThan(right.answerNll() + 1);
         }
     }
 
