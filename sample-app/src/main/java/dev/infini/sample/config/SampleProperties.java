@@ -13,7 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxMessageChars the longest user message accepted, in characters; longer ones get 413
  * @param maxReplyTokens  the most tokens one reply may generate
  * @param latencyHistory  how many recent turn latencies each conversation keeps for the memory panel's chart
- * @param systemPrompt    a system message that starts every new conversation; empty (the default) for none
+ * @param systemPrompt    a system message that starts every new conversation (the default model was trained with
+ *                        the default one); empty for none
  * @param warmUp          run one short stateless turn at startup, so the first visitor does not wait for the
  *                        engine's slow first pass
  */
@@ -23,7 +24,7 @@ public record SampleProperties(
         @DefaultValue("4000") int maxMessageChars,
         @DefaultValue("200") int maxReplyTokens,
         @DefaultValue("60") int latencyHistory,
-        @DefaultValue("") String systemPrompt,
+        @DefaultValue("You are a helpful assistant.") String systemPrompt,
         @DefaultValue("true") boolean warmUp) {
 
     public SampleProperties {
