@@ -1,6 +1,5 @@
 package dev.infini.engine.bench;
 
-import ai.djl.pytorch.jni.JniUtils;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.ModelConfig;
@@ -43,14 +42,12 @@ public final class BenchModels {
 
     /** Sets PyTorch's intra-op threads for the calling thread (and the backend default); 0 leaves them. */
     public static void applyThreads(int threads) {
-        if (threads > 0) {
-            JniUtils.setNumThreads(threads);
-        }
+        dev.infini.engine.kernels.TorchThreads.set(threads);
     }
 
     /** PyTorch's intra-op threads as the backend reports them. */
     public static int threads() {
-        return JniUtils.getNumThreads();
+        return dev.infini.engine.kernels.TorchThreads.get();
     }
 
     /** Bytes of a float32 KV cache per token: K and V for every layer and KV head (2·L·H_kv·d·4). */

@@ -34,16 +34,11 @@ final class ChatRecallCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the facts and talk (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "PyTorch intra-op threads; 0 keeps the backend's default (one per core). On a busy machine 1"
-                    + " is often fastest for small models.")
-    int threads;
 
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ai.djl.engine.Engine.getInstance();
-        dev.infini.engine.bench.BenchModels.applyThreads(threads);
         try (InfiniModel model = modelOptions.load()) {
             Progress progress = new Progress(System.err, "chat recall (memory " + model.memoryMode() + ")", trials,
                     "trials");

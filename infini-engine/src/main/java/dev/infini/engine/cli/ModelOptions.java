@@ -36,12 +36,18 @@ final class ModelOptions {
                     + "memory). Default: ${DEFAULT-VALUE}.")
     MemoryMode memoryMode;
 
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "PyTorch intra-op threads; 0 keeps the backend's default (one per core). On a busy machine 1"
+                    + " is much faster.")
+    int threads;
+
     EngineOptions engineOptions() {
         return EngineOptions.builder().device(device).segmentLength(segmentLength).memoryUpdate(memoryUpdate)
                 .gateInit(gateInit).memoryMode(memoryMode).build();
     }
 
     InfiniModel load() {
+        dev.infini.engine.kernels.TorchThreads.set(threads);
         return InfiniModel.load(model, engineOptions());
     }
 }

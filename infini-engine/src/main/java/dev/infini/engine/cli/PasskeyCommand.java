@@ -57,16 +57,11 @@ final class PasskeyCommand implements Callable<Integer> {
             description = "Output prefix: PREFIX-<mode>.json and PREFIX-<mode>.png (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "PyTorch intra-op threads; 0 keeps the backend's default (one per core). On a busy machine 1"
-                    + " is often fastest for small models.")
-    int threads;
 
     @Override
     public Integer call() throws Exception {
         PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ai.djl.engine.Engine.getInstance();
-        dev.infini.engine.bench.BenchModels.applyThreads(threads);
         List<Long> parsed = new ArrayList<>();
         for (String l : lengths) {
             parsed.add(PasskeyReport.parseLength(l));

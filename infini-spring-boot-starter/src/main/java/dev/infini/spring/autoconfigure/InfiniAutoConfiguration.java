@@ -1,8 +1,7 @@
 package dev.infini.spring.autoconfigure;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.kernels.TorchThreads;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.spring.InfiniChatModel;
@@ -59,10 +58,7 @@ public class InfiniAutoConfiguration {
         if (m.getPath() == null) {
             throw new IllegalStateException("infini.model.path must point at a checkpoint folder");
         }
-        if (m.getThreads() > 0) {
-            Engine.getInstance(); // loads the native library before it is configured
-            JniUtils.setNumThreads(m.getThreads());
-        }
+        TorchThreads.set(m.getThreads());
         return InfiniModel.load(m.getPath(), EngineOptions.builder().device(m.getDevice())
                 .segmentLength(m.getSegmentLength()).memoryUpdate(m.getMemoryUpdate()).gateInit(m.getGateInit())
                 .build());
