@@ -57,7 +57,8 @@ public final class InfiniChatTemplate {
             + "{% if add_generation_prompt %}Assistant:{% endif %}";
 
     /** Stop strings of the default template: the model starting the next user turn on its own. */
-    public static final List<String> DEFAULT_STOP_STRINGS = List.of("\nUser:");
+    // Sentencepiece tokenizers may put a space before a word that starts a line ("\n User:"), so both count.
+    public static final List<String> DEFAULT_STOP_STRINGS = List.of("\nUser:", "\n User:");
 
     // printable, no spaces at its ends: templates trim and escape content
     private static final String SENTINEL = "INFINI-REPLY-SENTINEL-5d1c";

@@ -76,7 +76,7 @@ class InfiniChatTemplateTest {
     void defaultTemplateRendersTheDocumentedFormat() {
         InfiniChatTemplate template = InfiniChatTemplate.forModel(model, null, null);
         assertThat(template.source()).isEqualTo(InfiniChatTemplate.DEFAULT_TEMPLATE);
-        assertThat(template.stopStrings()).containsExactly("\nUser:");
+        assertThat(template.stopStrings()).containsExactly("\nUser:", "\n User:");
         assertThat(template.render(CONVERSATION.subList(0, 4), true)).isEqualTo(
                 "You tell short stories.\n\nUser: Tell me about a cat.\nAssistant:  Once upon a time there was a cat."
                         + "</s>\nUser: What was its name?\nAssistant:");

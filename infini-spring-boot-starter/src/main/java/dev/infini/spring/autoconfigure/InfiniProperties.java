@@ -122,7 +122,7 @@ public class InfiniProperties {
         private String template;
 
         /**
-         * Strings that end generation besides the end-of-sequence token; unset means "\nUser:" with the built-in
+         * Strings that end generation besides the end-of-sequence token; unset means "\nUser:" and "\n User:" with the built-in
          * template and none otherwise.
          */
         private List<String> stop;

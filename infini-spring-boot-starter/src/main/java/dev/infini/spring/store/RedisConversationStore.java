@@ -256,6 +256,9 @@ public final class RedisConversationStore implements ConversationStore {
     }
 
     private void release(String conversationId, String key, byte[] token) {
+        // A cancelled stream interrupts the turn's thread; Lettuce would then abandon the release, and the next turn
+        // of this conversation would wait for the lease. Release with the flag cleared, then restore it.
+        boolean interrupted = Thread.interrupted();
         try {
             redis.execute(RELEASE, List.of(key), (Object) token);
         } catch (DataAccessException e) {
@@ -263,6 +266,10 @@ public final class RedisConversationStore implements ConversationStore {
             org.slf4j.LoggerFactory.getLogger(RedisConversationStore.class).warn(
                     "could not release the turn lock of conversation '{}' ({}); it expires after {}",
                     conversationId, e.getMessage(), lockLease);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
