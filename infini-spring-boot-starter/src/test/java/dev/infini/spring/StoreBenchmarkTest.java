@@ -45,10 +45,7 @@ class StoreBenchmarkTest {
     @Test
     void measureStateSaveAndLoadThroughRedis() throws Exception {
         int threads = Integer.getInteger("infini.bench.threads", 0);
-        if (threads > 0) {
-            ai.djl.engine.Engine.getInstance(); // loads the native library first
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
-        }
+        dev.infini.engine.kernels.TorchThreads.set(threads);
         List<Path> models = new ArrayList<>(List.of(SharedModels.stories260k()));
         String more = System.getProperty("infini.bench.models", "");
         Arrays.stream(more.split(",")).filter(s -> !s.isBlank()).map(Path::of).forEach(models::add);

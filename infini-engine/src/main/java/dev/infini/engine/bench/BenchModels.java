@@ -40,15 +40,7 @@ public final class BenchModels {
         return Checkpoint.open(dir).has("model.layers.0.self_attn.memory_gate");
     }
 
-    /** Sets PyTorch's intra-op threads for the calling thread (and the backend default); 0 leaves them. */
-    public static void applyThreads(int threads) {
-        dev.infini.engine.kernels.TorchThreads.set(threads);
-    }
 
-    /** PyTorch's intra-op threads as the backend reports them. */
-    public static int threads() {
-        return dev.infini.engine.kernels.TorchThreads.get();
-    }
 
     /** Bytes of a float32 KV cache per token: K and V for every layer and KV head (2·L·H_kv·d·4). */
     public static long kvBytesPerToken(ModelConfig c) {

@@ -1,5 +1,6 @@
 package dev.infini.engine.bench;
 
+import dev.infini.engine.kernels.TorchThreads;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.infini.engine.model.InfiniModel;
@@ -59,7 +60,7 @@ public final class MillionBench {
             result.addProperty("java_heap_used_bytes",
                     Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
             result.addProperty("state_bytes", StateCodec.encode(session.snapshot()).length);
-            result.addProperty("threads", BenchModels.threads());
+            result.addProperty("threads", TorchThreads.get());
             result.add("samples", samples);
         }
         if (o.plotsDir() != null) {

@@ -1,5 +1,6 @@
 package dev.infini.engine.bench;
 
+import dev.infini.engine.kernels.TorchThreads;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.infini.engine.config.ModelConfig;
@@ -101,7 +102,7 @@ public final class StoreBench {
                     for (int w = 0; w < threads; w++) {
                         int worker = w;
                         futures.add(pool.submit(() -> {
-                            BenchModels.applyThreads(o.threads());
+                            TorchThreads.set(o.threads());
                             // each worker serves its conversations round-robin, as a pool of request threads would
                             for (int t = 1; t <= turns; t++) {
                                 for (int c = 0; c < perThread; c++) {

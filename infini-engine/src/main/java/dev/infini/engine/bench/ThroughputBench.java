@@ -1,5 +1,6 @@
 package dev.infini.engine.bench;
 
+import dev.infini.engine.kernels.TorchThreads;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -96,7 +97,7 @@ public final class ThroughputBench {
             json.addProperty("read_bandwidth_gbps", Stats.round(Math.max(sumRate, dotRate)));
             // a copy reads and writes every byte, into freshly mapped pages (page faults included)
             json.addProperty("copy_bandwidth_gbps", Stats.round(2 * bytes / (bestCopy / 1e3) / 1e9));
-            json.addProperty("threads", BenchModels.threads());
+            json.addProperty("threads", TorchThreads.get());
         }
         o.log().printf("throughput: ceilings %s%n", json);
         return json;
@@ -155,7 +156,7 @@ public final class ThroughputBench {
             json.addProperty("decode_gbps_achieved", Stats.round(decodeRate * weightBytes / 1e9));
             json.addProperty("decode_ceiling_tokens_per_s", Stats.round(decodeCeiling));
             json.addProperty("decode_fraction_of_ceiling", Stats.round(decodeRate / decodeCeiling));
-            json.addProperty("threads", BenchModels.threads());
+            json.addProperty("threads", TorchThreads.get());
         }
         o.log().printf("throughput: %s%n", json);
         return json;

@@ -1,5 +1,6 @@
 package dev.infini.engine.bench;
 
+import dev.infini.engine.kernels.TorchThreads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -68,7 +69,7 @@ public final class TurnsBench {
             result.addProperty("turns", turns);
             result.addProperty("tokens_in_per_turn", o.turnIn());
             result.addProperty("tokens_out_per_turn", o.turnOut());
-            result.addProperty("threads", BenchModels.threads());
+            result.addProperty("threads", TorchThreads.get());
             for (int t = 1; t <= turns; t++) {
                 long start = System.nanoTime();
                 double get = 0;

@@ -1,5 +1,6 @@
 package dev.infini.engine.cli;
 
+import dev.infini.engine.kernels.TorchThreads;
 import ai.djl.engine.Engine;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -119,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchOptions o = new BenchOptions(smoke, device, gateInit, segmentLength, threads, turnIn, turnOut,
                 redisServer, plots, log);
         Engine.getInstance(); // the backend first, so the thread setting below sticks
-        BenchModels.applyThreads(threads);
+        TorchThreads.set(threads);
         JsonObject results = new JsonObject();
         results.addProperty("smoke", smoke);
         results.add("machine", machine());
@@ -205,7 +206,7 @@ final class BenchCommand implements Callable<Integer> {
         Engine engine = Engine.getInstance();
         m.addProperty("backend", engine.getEngineName() + " " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ")");
         m.addProperty("device", device);
-        m.addProperty("intra_op_threads", BenchModels.threads());
+        m.addProperty("intra_op_threads", TorchThreads.get());
         m.addProperty("load_average_start", loadAverage());
         m.addProperty("args", String.join(" ", Arrays.stream(models.toArray()).map(String::valueOf).toList()));
         return m;

@@ -34,11 +34,9 @@ final class ChatRecallCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the facts and talk (default: ${DEFAULT-VALUE}).")
     long seed;
 
-
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        ai.djl.engine.Engine.getInstance();
         try (InfiniModel model = modelOptions.load()) {
             Progress progress = new Progress(System.err, "chat recall (memory " + model.memoryMode() + ")", trials,
                     "trials");

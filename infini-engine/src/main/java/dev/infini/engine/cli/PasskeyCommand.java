@@ -57,11 +57,9 @@ final class PasskeyCommand implements Callable<Integer> {
             description = "Output prefix: PREFIX-<mode>.json and PREFIX-<mode>.png (default: ${DEFAULT-VALUE}).")
     Path out;
 
-
     @Override
     public Integer call() throws Exception {
         PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        ai.djl.engine.Engine.getInstance();
         List<Long> parsed = new ArrayList<>();
         for (String l : lengths) {
             parsed.add(PasskeyReport.parseLength(l));

@@ -1,5 +1,6 @@
 package dev.infini.engine.cli;
 
+import dev.infini.engine.kernels.TorchThreads;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.train.AdamW;
@@ -153,8 +154,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        ai.djl.engine.Engine.getInstance();
-        dev.infini.engine.bench.BenchModels.applyThreads(threads);
+        TorchThreads.set(threads);
         ModelConfig scratch = init != null ? null : new ModelConfig("llama", hidden, intermediate, layers, heads, kvHeads,
                 hidden / heads, tokenizerVocab(), 1e-5, 10000.0, null, false, true, 1, Set.of(2), null);
         TrainSettings settings = new TrainSettings(init, scratch, tokenizer, output, segmentLength, memoryUpdate,
