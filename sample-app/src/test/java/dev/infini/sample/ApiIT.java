@@ -9,7 +9,7 @@ import java.util.UUID;
 import dev.infini.sample.support.Http;
 import dev.infini.sample.support.Http.Event;
 import dev.infini.sample.support.Http.Response;
-import dev.infini.sample.support.RealRedis;
+import dev.infini.spring.support.RealRedis;
 import dev.infini.sample.support.RunningApp;
 import dev.infini.spring.InfiniConversations;
 import org.junit.jupiter.api.AfterAll;

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.infini.sample.support.HeadlessChromium;
-import dev.infini.sample.support.RealRedis;
+import dev.infini.spring.support.RealRedis;
 import dev.infini.sample.support.RunningApp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -16,7 +16,7 @@ import java.util.Map;
 import dev.infini.sample.support.Http;
 import dev.infini.sample.support.Http.Event;
 import dev.infini.sample.support.Http.Response;
-import dev.infini.sample.support.RealRedis;
+import dev.infini.spring.support.RealRedis;
 import dev.infini.sample.support.RunningApp;
 import org.junit.jupiter.api.Test;
 

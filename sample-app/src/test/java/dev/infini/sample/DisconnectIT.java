@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import dev.infini.sample.support.Http;
-import dev.infini.sample.support.RealRedis;
+import dev.infini.spring.support.RealRedis;
 import dev.infini.sample.support.RunningApp;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;

@@ -188,7 +188,8 @@ public final class RealRedis implements AutoCloseable {
         return null;
     }
 
-    private static int freePort() throws IOException {
+    /** A TCP port free on this machine now. */
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

@@ -1,5 +1,7 @@
 package dev.infini.sample.support;
 
+import dev.infini.spring.support.RealRedis;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
