@@ -50,6 +50,11 @@ public final class PasskeyPrompt {
         return tokenizer.encode(key, false);
     }
 
+    /** Tokens of one filler sentence. */
+    public int[] filler() {
+        return filler.clone();
+    }
+
     /** Tokens of the question. */
     public int[] question() {
         return question.clone();

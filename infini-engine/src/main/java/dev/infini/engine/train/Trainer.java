@@ -2,6 +2,8 @@ package dev.infini.engine.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
@@ -238,7 +240,7 @@ public final class Trainer {
                 TrainingData.Sample s = data.passkey(random, length, true);
                 ids[i] = s.ids();
                 answerLength[i] = s.answerLength();
-                answerStart[i] = length + 1 - s.answerLength();
+                answerStart[i] = s.answerStart();
             }
         }
 
@@ -257,18 +259,14 @@ public final class Trainer {
                     inputs[i - from] = java.util.Arrays.copyOf(ids[i], length);
                 }
                 try (NDManager step = root.newSubManager()) {
-                    List<NDArray> logits = model.forward(step, inputs, memory);
-                    NDArray lastSegment = logits.get(logits.size() - 1);
-                    long n = lastSegment.getShape().get(1);
-                    long offset = length - n;
-                    int[] predicted = lastSegment.argMax(-1).toType(ai.djl.ndarray.types.DataType.INT32, false)
-                            .toIntArray();
+                    // [B, T]: the answer may start in any segment
+                    int[] predicted = NDArrays.concat(new NDList(model.forward(step, inputs, memory)), 1).argMax(-1)
+                            .toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
                     for (int i = from; i < to; i++) {
                         boolean ok = true;
                         for (int t = 0; t < answerLength[i]; t++) {
                             int position = answerStart[i] + t - 1; // logits at position p predict token p + 1
-                            int prediction = predicted[(int) ((i - from) * n + position - offset)];
-                            ok &= prediction == ids[i][position + 1];
+                            ok &= predicted[(i - from) * length + position] == ids[i][position + 1];
                         }
                         correct += ok ? 1 : 0;
                     }

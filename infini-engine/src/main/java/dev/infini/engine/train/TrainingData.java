@@ -17,10 +17,10 @@ import java.util.SplittableRandom;
 public final class TrainingData {
 
     /**
-     * One training sequence: ids[0..T], the weight of predicting ids[t+1] for t in 0..T-1, and how many tokens at
-     * the end are the answer (0 for prose).
+     * One training sequence: ids[0..T], the weight of predicting ids[t+1] for t in 0..T-1, where the (first) answer
+     * starts and how many tokens it has (0 for prose and copy sequences).
      */
-    public record Sample(int[] ids, float[] weights, String kind, int answerLength) {
+    public record Sample(int[] ids, float[] weights, String kind, int answerStart, int answerLength) {
     }
 
     /**
@@ -76,21 +76,35 @@ public final class TrainingData {
     }
 
     /**
-     * A passkey sequence: the prompt then the key's tokens, which get the answer weight. The key's first mention
+     * A passkey sequence: the prompt, the key's tokens and a full stop (all with the answer weight, so that the
+     * model learns to stop after the key), then filler again up to the sequence's end. The key's first mention
      * (random, so unpredictable) gets weight 0.
+     * <p>
+     * Where the answer starts relative to the segment grid is drawn on purpose: in {@link #BOUNDARY_SHARE} of the
+     * sequences a segment boundary falls inside the answer or right before it (the layout of every evaluation length
+     * that is a multiple of N, where the answer's later tokens are written in a fresh segment that holds nothing of
+     * the question), otherwise anywhere.
      *
      * @param earlier put the needle in a segment before the question's
      */
     public Sample passkey(SplittableRandom random, int length, boolean earlier) {
         String key = PasskeyPrompt.randomKey(random, mix.keyDigits());
-        int[] answer = passkey.answer(key);
-        long promptLength = length + 1 - answer.length;
+        int[] answer = tokenizer.encode(key + ".", false); // the key's tokens then "." (no space before it)
         int minimum = passkey.minimumLength(key);
-        long fillerTotal = promptLength - minimum;
-        if (fillerTotal < 0) {
+        int latest = length + 1 - answer.length; // the last possible answer start
+        if (latest < minimum) {
             throw new IllegalArgumentException("a sequence of " + length + " tokens cannot hold a passkey prompt ("
                     + (minimum + answer.length) + " tokens at least): use more segments per sequence");
         }
+        int earliest = minimum;
+        if (earlier) {
+            // the question must start in a later segment than the end of a needle placed as early as possible
+            long needleEnd = passkey.layoutAt(minimum, 0, key).needleStart() + passkey.needle(key).length - 1;
+            earliest = (int) Math.min(latest, (needleEnd / segmentLength + 1) * segmentLength
+                    + passkey.question().length);
+        }
+        int promptLength = answerStart(random, earliest, latest, answer.length);
+        long fillerTotal = promptLength - minimum;
         PasskeyPrompt.Layout layout = null;
         for (int attempt = 0; attempt < 64; attempt++) {
             layout = passkey.layoutAt(promptLength, random.nextLong(fillerTotal + 1), key);
@@ -100,8 +114,13 @@ public final class TrainingData {
                 break;
             }
         }
-        int[] ids = Arrays.copyOf(passkey.tokens(layout, key), length + 1);
-        System.arraycopy(answer, 0, ids, (int) promptLength, answer.length);
+        int[] ids = new int[length + 1];
+        System.arraycopy(passkey.tokens(layout, key), 0, ids, 0, promptLength);
+        System.arraycopy(answer, 0, ids, promptLength, answer.length);
+        int[] filler = passkey.filler();
+        for (int t = promptLength + answer.length, f = 0; t <= length; t++, f++) {
+            ids[t] = filler[f % filler.length];
+        }
         float[] weights = new float[length];
         Arrays.fill(weights, 1f);
         int[] keyDigits = passkey.answer(key);
@@ -113,60 +132,115 @@ public final class TrainingData {
             }
         }
         for (int i = 0; i < answer.length; i++) {
-            weights[(int) promptLength + i - 1] = mix.answerWeight();
+            weights[promptLength + i - 1] = mix.answerWeight();
         }
-        return new Sample(ids, weights, earlier ? "passkey" : "passkey-local", answer.length);
+        return new Sample(ids, weights, earlier ? "passkey" : "passkey-local", promptLength, keyDigits.length);
+    }
+
+    /** Share of passkey and chat sequences whose answer straddles a segment boundary or starts right after one. */
+    static final double BOUNDARY_SHARE = 0.4;
+
+    /**
+     * Where an answer of {@code answerLength} tokens starts, in [earliest, latest]: in {@link #BOUNDARY_SHARE} of the
+     * draws a segment boundary lies between the token before the answer and the answer's last token.
+     */
+    private int answerStart(SplittableRandom random, int earliest, int latest, int answerLength) {
+        if (random.nextDouble() < BOUNDARY_SHARE) {
+            int firstBoundary = (earliest + segmentLength - 1) / segmentLength;
+            int lastBoundary = (latest + answerLength - 1) / segmentLength;
+            if (lastBoundary >= firstBoundary) {
+                int boundary = (firstBoundary + random.nextInt(lastBoundary - firstBoundary + 1)) * segmentLength;
+                // the boundary sits right before answer token j: j = 0 (the layout of every evaluation length that
+                // is a multiple of N) a third of the time, otherwise any j in 0..answerLength-1
+                int start = boundary - (random.nextInt(3) == 0 ? 0 : random.nextInt(answerLength));
+                if (start >= earliest && start <= latest) {
+                    return start;
+                }
+            }
+        }
+        return earliest + random.nextInt(latest - earliest + 1);
     }
 
     /**
-     * A chat in the sample app's template: a system line, turns that state facts, small talk, then questions on the
-     * facts whose answers get the answer weight.
+     * A chat in the sample app's template: a system line, turns that state facts, then small talk with questions on
+     * the facts at random points, each answer with the answer weight, up to the sequence's end.
      */
     public Sample chat(SplittableRandom random, int length) {
         List<ChatScript.Fact> facts = ChatScript.facts(random);
-        int[] system = tokenizer.encode(ChatScript.SYSTEM + "\n\n", true);
+        int told = 1 + random.nextInt(3);
+        List<int[]> pieces = new ArrayList<>();
+        pieces.add(tokenizer.encode(ChatScript.SYSTEM + "\n\n", true));
+        for (int i = 0; i < told; i++) {
+            pieces.add(user(facts.get(i).tell()));
+            pieces.add(assistant(facts.get(i).acknowledge()));
+        }
+        int used = pieces.stream().mapToInt(p -> p.length).sum();
         int[] prefix = tokenizer.encode("Assistant:", false);
-        for (int told = 1 + random.nextInt(3); told >= 1; told--) {
-            int asked = random.nextInt(told);
-            int[] question = user(facts.get(asked).ask());
-            int[] tail = concat(prefix, tokenizer.encode(facts.get(asked).answer(), false), new int[] {eos});
-            List<int[]> pieces = new ArrayList<>();
-            pieces.add(system);
-            for (int i = 0; i < told; i++) {
-                pieces.add(user(facts.get(i).tell()));
-                pieces.add(assistant(facts.get(i).acknowledge()));
-            }
-            int used = pieces.stream().mapToInt(p -> p.length).sum();
-            int room = length + 1 - used - question.length - tail.length;
-            if (room >= 0) {
-                return chat(random, length, pieces, room, question, tail, prefix.length);
-            }
+        ChatScript.Fact first = facts.get(random.nextInt(told));
+        int[] firstQuestion = user(first.ask());
+        int[] firstTail = concat(prefix, tokenizer.encode(first.answer(), false), new int[] {eos});
+        int room = length + 1 - used - firstQuestion.length - firstTail.length;
+        if (room < 0) {
+            return passkey(random, length, true); // too short for a chat: the sequence goes to the passkey task
         }
-        return passkey(random, length, true); // too short for a chat: the sequence goes to the passkey task
-    }
-
-    private Sample chat(SplittableRandom random, int length, List<int[]> pieces, int room, int[] question,
-                        int[] tail, int prefixLength) {
-        // small talk in between, cut to fit: it pushes the facts segments away from the question
-        List<int[]> talk = new ArrayList<>();
-        int talkLength = 0;
-        while (talkLength < room) {
-            int[] turn = concat(user(ChatScript.smallTalkQuestion(random)), assistant(ChatScript.smallTalkAnswer(random)));
-            talk.add(turn);
-            talkLength += turn.length;
-        }
-        int[] talkTokens = concat(talk.toArray(new int[0][]));
-        pieces.add(Arrays.copyOf(talkTokens, room));
-        pieces.add(question);
-        pieces.add(tail);
-        int[] ids = concat(pieces.toArray(new int[0][]));
+        int[] ids = new int[length + 1];
         float[] weights = new float[length];
         Arrays.fill(weights, 1f);
-        int answerStart = length + 1 - tail.length + prefixLength;
-        for (int i = answerStart; i <= length; i++) {
-            weights[i - 1] = mix.answerWeight();
+        int position = 0;
+        for (int[] piece : pieces) {
+            System.arraycopy(piece, 0, ids, position, piece.length);
+            position += piece.length;
         }
-        return new Sample(ids, weights, "chat", tail.length - prefixLength);
+        // small talk of random length pushes the question away from the facts and moves its answer across the
+        // segment grid; more questions follow while there is room
+        int firstAnswerStart = -1;
+        int firstAnswerLength = 0;
+        ChatScript.Fact fact = first;
+        int[] question = firstQuestion;
+        int[] tail = firstTail;
+        while (true) {
+            int left = length + 1 - position - question.length - tail.length;
+            if (left < 0) {
+                break;
+            }
+            int answerAt = answerStart(random, position + question.length + prefix.length,
+                    position + question.length + prefix.length + left, tail.length - prefix.length);
+            position = talk(random, ids, position, answerAt - prefix.length - question.length);
+            System.arraycopy(question, 0, ids, position, question.length);
+            position += question.length;
+            System.arraycopy(tail, 0, ids, position, tail.length);
+            for (int i = prefix.length; i < tail.length; i++) {
+                weights[position + i - 1] = mix.answerWeight();
+            }
+            if (firstAnswerStart < 0) {
+                firstAnswerStart = position + prefix.length;
+                firstAnswerLength = tail.length - prefix.length;
+            }
+            position += tail.length;
+            int[] newline = tokenizer.encode("\n", false);
+            if (position + newline.length > length + 1) {
+                break;
+            }
+            System.arraycopy(newline, 0, ids, position, newline.length);
+            position += newline.length;
+            fact = facts.get(random.nextInt(told));
+            question = user(fact.ask());
+            tail = concat(prefix, tokenizer.encode(fact.answer(), false), new int[] {eos});
+        }
+        talk(random, ids, position, length + 1);
+        return new Sample(ids, weights, "chat", firstAnswerStart, firstAnswerLength);
+    }
+
+    /** Writes small-talk turns into ids[from..to), the last one cut to fit; returns {@code to}. */
+    private int talk(SplittableRandom random, int[] ids, int from, int to) {
+        int position = from;
+        while (position < to) {
+            int[] turn = concat(user(ChatScript.smallTalkQuestion(random)), assistant(ChatScript.smallTalkAnswer(random)));
+            int n = Math.min(turn.length, to - position);
+            System.arraycopy(turn, 0, ids, position, n);
+            position += n;
+        }
+        return to;
     }
 
     /**
@@ -191,7 +265,7 @@ public final class TrainingData {
         for (int t = period; t < length; t++) {
             weights[t] = 1f; // predicting token t + 1, a copy
         }
-        return new Sample(ids, weights, "copy", 0);
+        return new Sample(ids, weights, "copy", 0, 0);
     }
 
     /** A window of prose, every token weighted 1. */
@@ -199,7 +273,7 @@ public final class TrainingData {
         int start = random.nextInt(prose.length - length - 1);
         float[] weights = new float[length];
         Arrays.fill(weights, 1f);
-        return new Sample(Arrays.copyOfRange(prose, start, start + length + 1), weights, "prose", 0);
+        return new Sample(Arrays.copyOfRange(prose, start, start + length + 1), weights, "prose", 0, 0);
     }
 
     private int[] user(String content) {
@@ -210,12 +284,6 @@ public final class TrainingData {
         return concat(tokenizer.encode("Assistant: " + content, false), new int[] {eos},
                 tokenizer.encode("\n", false));
     }
-
-
-
-
-
-
     static int[] concat(int[]... arrays) {
         int n = 0;
         for (int[] a : arrays) {

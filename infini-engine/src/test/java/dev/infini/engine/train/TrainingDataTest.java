@@ -1,0 +1,94 @@
+package dev.infini.engine.train;
+
+import dev.infini.engine.SharedData;
+import dev.infini.engine.eval.PasskeyPrompt;
+import dev.infini.engine.tokenizer.InfiniTokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainingDataTest {
+
+    private static final int N = 64;
+    private static InfiniTokenizer tokenizer;
+    private static TrainingData data;
+
+    @BeforeAll
+    static void load() throws Exception {
+        tokenizer = InfiniTokenizer.load(SharedData.stories260k(), 512);
+        data = new TrainingData(tokenizer, 1, 2, N, new TrainingData.Mix(0.6, 0.25, 0, 5f, 5, 0.9, 0), new int[0]);
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+    }
+
+    @Test
+    void passkeyAnswerIsTheKeyThenAFullStopFollowedByMoreText() {
+        SplittableRandom random = new SplittableRandom(1);
+        for (int i = 0; i < 200; i++) {
+            TrainingData.Sample s = data.passkey(random, 8 * N, true);
+            assertThat(s.ids()).hasSize(8 * N + 1);
+            int end = s.answerStart() + s.answerLength() + 1;
+            String answer = tokenizer.decode(Arrays.copyOfRange(s.ids(), s.answerStart(), end));
+            assertThat(answer.strip()).matches("[1-9][0-9]{4}\\.");
+            String prompt = tokenizer.decode(Arrays.copyOfRange(s.ids(), 0, s.answerStart()));
+            assertThat(prompt).endsWith(PasskeyPrompt.QUESTION);
+            assertThat(prompt).contains("The pass key is " + answer.strip().substring(0, 5) + ".");
+            for (int t = 0; t <= s.answerLength(); t++) {
+                assertThat(s.weights()[s.answerStart() + t - 1]).as("answer and stop weigh more").isEqualTo(5f);
+            }
+            long needleSegment = prompt.indexOf("The pass key is") >= 0 ? segmentOf(s, "The pass key is") : -1;
+            assertThat(needleSegment).as("needle in an earlier segment").isLessThan((s.answerStart() - 1) / N);
+        }
+    }
+
+    @Test
+    void manyAnswersStraddleASegmentBoundaryAndSomeStartOneExactly() {
+        SplittableRandom random = new SplittableRandom(2);
+        int straddle = 0;
+        int exact = 0;
+        int draws = 500;
+        for (int i = 0; i < draws; i++) {
+            TrainingData.Sample s = random.nextBoolean() ? data.passkey(random, 12 * N, true) : data.chat(random, 12 * N);
+            int start = s.answerStart();
+            boolean crosses = (start - 1) / N != (start + s.answerLength() - 1) / N;
+            straddle += crosses ? 1 : 0;
+            exact += start % N == 0 ? 1 : 0;
+        }
+        assertThat(straddle).as("answers that cross a boundary").isGreaterThan(draws / 4);
+        assertThat(exact).as("answers that start a segment, as at every evaluation length that is a multiple of N")
+                .isGreaterThan(draws / 30);
+    }
+
+    @Test
+    void chatAnswersAFactToldEarlierAndTalkFillsTheRest() {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < 50; i++) {
+            TrainingData.Sample s = data.chat(random, 16 * N);
+            assertThat(s.ids()).hasSize(16 * N + 1);
+            String before = tokenizer.decode(Arrays.copyOfRange(s.ids(), 0, s.answerStart()));
+            String answer = tokenizer.decode(Arrays.copyOfRange(s.ids(), s.answerStart(),
+                    s.answerStart() + s.answerLength()));
+            assertThat(before).startsWith("You are a helpful assistant.").endsWith("Assistant:");
+            String value = answer.replaceAll(".* (is|called|in) ", "").replace(".", "").replace("</s>", "").strip();
+            assertThat(before).as("the answer's value was told before").contains(value);
+            assertThat(s.weights()[s.answerStart() - 1]).isEqualTo(5f);
+        }
+    }
+
+    private long segmentOf(TrainingData.Sample s, String text) {
+        for (int t = 1; t < s.answerStart(); t++) {
+            if (tokenizer.decode(Arrays.copyOfRange(s.ids(), 0, t)).contains(text)) {
+                return (t - 1) / N;
+            }
+        }
+        return -1;
+    }
+}
