@@ -44,15 +44,7 @@ final class ChatRecallCommand implements Callable<Integer> {
             List<ChatRecallEvaluator.Trial> results = new ChatRecallEvaluator(model, minSegments, maxReplyTokens)
                     .run(trials, seed, t -> progress.update(++done[0], done[0], ""));
             progress.finish(trials, trials, "");
-            long correct = results.stream().filter(ChatRecallEvaluator.Trial::correct).count();
-            out.println("| fact | question | reply | segments between | correct |");
-            out.println("|---|---|---|---:|:---:|");
-            for (ChatRecallEvaluator.Trial t : results) {
-                out.printf("| %s | %s | %s | %d | %s |%n", t.fact(), t.question(), t.reply().replace("|", "\\|")
-                        .replace("\n", " "), t.segmentsBetween(), t.correct() ? "yes" : "no");
-            }
-            out.printf("%nchat recall (memory %s): %d/%d = %.0f%%%n", model.memoryMode(), correct, trials,
-                    100.0 * correct / trials);
+            out.print(ChatRecallEvaluator.report(results, "memory " + model.memoryMode()));
         }
         return 0;
     }

@@ -36,4 +36,17 @@ class ChatRecallEvaluatorTest {
         assertThat(ChatRecallEvaluator.mentions("Your lucky number is 190.", "19")).isFalse();
         assertThat(ChatRecallEvaluator.mentions("I do not know.", "Paris")).isFalse();
     }
+
+    @Test
+    void theReportHasARowPerTrialAndEndsWithTheScore() {
+        List<ChatRecallEvaluator.Trial> trials = List.of(
+                new ChatRecallEvaluator.Trial(0, "I live in Oslo.", "Oslo", "Where do I live?", "You live in Oslo.",
+                        true, 10, 14),
+                new ChatRecallEvaluator.Trial(1, "My name is Tom. Please remember it.", "Tom", "What is my name?",
+                        "a | b\nc", false, 11, 15));
+        String report = ChatRecallEvaluator.report(trials, "memory ON");
+        assertThat(report).contains("| I live in Oslo. | Where do I live? | You live in Oslo. | 10 | yes |")
+                .contains("| a \\| b c | 11 | no |")
+                .endsWith("chat recall (memory ON): 1/2 = 50%\n");
+    }
 }
