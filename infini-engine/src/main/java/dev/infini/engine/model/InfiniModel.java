@@ -14,7 +14,7 @@ import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.kernels.Kernels;
-import dev.infini.engine.kernels.TorchKernels;
+import dev.infini.engine.kernels.VectorKernels;
 import dev.infini.engine.layers.CompressiveMemory;
 import dev.infini.engine.layers.DecoderLayer;
 import dev.infini.engine.layers.InfiniAttention;
@@ -75,7 +75,7 @@ public final class InfiniModel implements AutoCloseable {
         this.memoryUpdate = options.memoryUpdate() != null ? options.memoryUpdate()
                 : settings != null ? settings.memoryUpdate() : MemoryUpdate.LINEAR;
         this.config = read.withInfini(new ModelConfig.InfiniSettings(segmentLength, memoryUpdate));
-        this.kernels = new TorchKernels();
+        this.kernels = VectorKernels.preferred();
         Device device = chooseDevice(options.device());
         this.manager = NDManager.newBaseManager(device);
         try {

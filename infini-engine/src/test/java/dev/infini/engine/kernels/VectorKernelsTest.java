@@ -1,0 +1,135 @@
+package dev.infini.engine.kernels;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.infini.engine.SharedData;
+import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.session.Session;
+import dev.infini.engine.train.OneTorchThread;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The Vector API decode path must give PyTorch's results: the test JVMs start with the incubator module (parent
+ * pom's argLine), so the path is on here, and a missing module would be a failure, not a skip.
+ */
+@ExtendWith(OneTorchThread.class)
+class VectorKernelsTest {
+
+    private final Kernels torch = new TorchKernels();
+
+    @Test
+    void isPreferredWhenTheModuleIsPresentAndSwitchedOffByTheProperty() {
+        assertThat(VectorKernels.available()).isTrue();
+        assertThat(VectorKernels.preferred()).isInstanceOf(VectorKernels.class);
+        String previous = System.setProperty(VectorKernels.SWITCH_PROPERTY, "false");
+        try {
+            assertThat(VectorKernels.preferred()).isInstanceOf(TorchKernels.class);
+        } finally {
+            restore(previous);
+        }
+    }
+
+    @Test
+    void singleRowLinearEqualsPyTorchOnOddShapes() {
+        Kernels vector = VectorKernels.preferred();
+        Random random = new Random(7);
+        // sizes around and off the vector length (8 or 16 floats) and its four-fold unroll, and m100's shapes
+        int[][] shapes = {{1, 1}, {3, 5}, {7, 17}, {16, 64}, {33, 63}, {65, 129}, {256, 768}, {768, 3072},
+                {3072, 768}, {13, 1001}};
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            for (int[] s : shapes) {
+                for (boolean withBias : new boolean[] {false, true}) {
+                    NDArray weight = manager.randomNormal(new Shape(s[0], s[1]));
+                    NDArray bias = withBias ? manager.randomNormal(new Shape(s[0])) : null;
+                    for (Shape xShape : new Shape[] {new Shape(1, s[1]), new Shape(s[1]), new Shape(1, 1, s[1])}) {
+                        NDArray x = manager.create(gaussian(random, s[1]), xShape);
+                        float[] expected = torch.linear(x, weight, bias).toFloatArray();
+                        NDArray result = vector.linear(x, weight, bias);
+                        assertThat(result.getShape()).isEqualTo(torch.linear(x, weight, bias).getShape());
+                        assertClose(result.toFloatArray(), expected, s[0] + "x" + s[1] + " " + xShape);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void otherInputsGoToPyTorch() {
+        Kernels vector = VectorKernels.preferred();
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            NDArray weight = manager.randomNormal(new Shape(40, 24));
+            NDArray rows = manager.randomNormal(new Shape(5, 24)); // prefill: several rows
+            assertClose(vector.linear(rows, weight, null).toFloatArray(), torch.linear(rows, weight, null)
+                    .toFloatArray(), "5 rows");
+            NDArray half = weight.toType(DataType.FLOAT64, false);
+            NDArray x = manager.randomNormal(new Shape(1, 24)).toType(DataType.FLOAT64, false);
+            assertThat(vector.linear(x, half, null).getDataType()).isEqualTo(DataType.FLOAT64);
+        }
+    }
+
+    @Test
+    void decodingStories260kGivesTheSameLogitsWithAndWithoutTheVectorPath() {
+        int[] prompt = {1, 403, 407, 261, 378, 429, 271, 269, 458, 266};
+        float[] withVector = decodeLogits(null, prompt);
+        float[] withTorch = decodeLogits("false", prompt);
+        assertClose(withVector, withTorch, "logits after decoding");
+    }
+
+    /** Feeds the prompt one token at a time, as decode does, and returns every step's logits end to end. */
+    private static float[] decodeLogits(String switchValue, int[] prompt) {
+        String previous = switchValue == null ? System.clearProperty(VectorKernels.SWITCH_PROPERTY)
+                : System.setProperty(VectorKernels.SWITCH_PROPERTY, switchValue);
+        try (InfiniModel model = InfiniModel.load(SharedData.stories260k(),
+                EngineOptions.builder().device("cpu").segmentLength(8).gateInit(0f).build());
+             Session session = model.newSession()) {
+            float[] all = new float[0];
+            for (int id : prompt) {
+                session.append(new int[] {id});
+                float[] step = session.lastLogits();
+                float[] grown = java.util.Arrays.copyOf(all, all.length + step.length);
+                System.arraycopy(step, 0, grown, all.length, step.length);
+                all = grown;
+            }
+            return all;
+        } finally {
+            restore(previous);
+        }
+    }
+
+    private static void restore(String previous) {
+        if (previous == null) {
+            System.clearProperty(VectorKernels.SWITCH_PROPERTY);
+        } else {
+            System.setProperty(VectorKernels.SWITCH_PROPERTY, previous);
+        }
+    }
+
+    private static float[] gaussian(Random random, int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
+    }
+
+    /** Relative to the largest magnitude: summation order differs, so the last bits may. */
+    private static void assertClose(float[] actual, float[] expected, String what) {
+        assertThat(actual).as(what).hasSize(expected.length);
+        float scale = 1e-6f;
+        for (float e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).as("%s [%d]", what, i).isCloseTo(expected[i], within(1e-5f * scale));
+        }
+    }
+}
