@@ -94,7 +94,8 @@ public final class VectorKernels implements Kernels {
         }
         float[] y = new float[rows];
         matVec.multiply(matrix, rows, cols, x.toFloatArray(), offsets, y);
-        long[] out = shape.getShape();
+        // a copy: getShape() hands out the array the input's Shape (cached by DJL) is built on
+        long[] out = shape.getShape().clone();
         out[out.length - 1] = rows;
         return x.getManager().create(y, new Shape(out));
     }

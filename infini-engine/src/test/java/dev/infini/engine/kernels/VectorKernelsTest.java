@@ -54,6 +54,7 @@ class VectorKernelsTest {
                         NDArray x = manager.create(gaussian(random, s[1]), xShape);
                         float[] expected = torch.linear(x, weight, bias).toFloatArray();
                         NDArray result = vector.linear(x, weight, bias);
+                        assertThat(x.getShape()).as("the input's shape is left alone").isEqualTo(xShape);
                         assertThat(result.getShape()).isEqualTo(torch.linear(x, weight, bias).getShape());
                         assertClose(result.toFloatArray(), expected, s[0] + "x" + s[1] + " " + xShape);
                     }
