@@ -39,8 +39,6 @@ public final class TrainableModel implements AutoCloseable {
     /** Name suffix of the per-head gate β (eq. 6) in a checkpoint. */
     public static final String GATE = "self_attn.memory_gate";
 
-    private int backPropagationWindow;
-
     private final ModelConfig config;
     private final int segmentLength;
     private final boolean delta;
@@ -168,19 +166,6 @@ public final class TrainableModel implements AutoCloseable {
     }
 
     /**
-     * Truncates back-propagation through time: every {@code segments} segments, M and z go on with their values but
-     * stop passing gradients back. Over hundreds of segments the full product of memory Jacobians overflows float32
-     * (the step's gradients become non-finite and it is skipped); 0, the default, back-propagates through all of
-     * them.
-     */
-    public void backPropagationWindow(int segments) {
-        if (segments < 0) {
-            throw new IllegalArgumentException("the back-propagation window must be >= 0 segments, got " + segments);
-        }
-        this.backPropagationWindow = segments;
-    }
-
-    /**
      * Logits of every position of a batch of token sequences, segment by segment, with the compressive memory
      * carried (and differentiated) across segments. The last segment may be shorter than N.
      *
@@ -237,11 +222,6 @@ public final class TrainableModel implements AutoCloseable {
                     NDArray[] folded = fold(m[l], z[l], kernels.sigma(k), v, memoryIsEmpty);
                     m[l] = folded[0];
                     z[l] = folded[1];
-                    if (backPropagationWindow > 0 && (s + 1) % backPropagationWindow == 0) {
-                        // truncated BPTT: M and z carry their values on, but no gradient flows back past here
-                        m[l] = m[l].stopGradient();
-                        z[l] = z[l].stopGradient();
-                    }
                 }
                 NDArray merged = attention.reshape(batch, config.numHeads(), n, d).transpose(0, 2, 1, 3)
                         .reshape(batch, n, (long) config.numHeads() * d);

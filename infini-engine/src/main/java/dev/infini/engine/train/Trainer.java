@@ -72,7 +72,6 @@ public final class Trainer {
             }
             try (model; InfiniTokenizer tokenizer = InfiniTokenizer.load(resume ? last : tokenizerDir,
                     model.config().vocabSize())) {
-                model.backPropagationWindow(settings.bpttSegments());
                 AdamW optimizer = new AdamW(model, settings.adam());
                 JsonObject state = new JsonObject();
                 double bestValidation = -1;

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 @org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.train.OneTorchThread.class)
@@ -103,53 +102,6 @@ class TrainableModelTest {
                 }
             }
             assertThat(wq).isNotNull();
-        }
-    }
-
-    @Test
-    void truncatedBackPropagationKeepsTheLossButCutsGradientsFromEarlierSegments() {
-        int n = 8;
-        ModelConfig shape = tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
-        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
-             TrainableModel model = TrainableModel.fromScratch(root, shape, 0f, 5)) {
-            int[][] ids = new int[1][4 * n + 1];
-            for (int i = 0; i < ids[0].length; i++) {
-                ids[0][i] = 3 + (7 * i) % 50;
-            }
-            float[][] weights = new float[1][4 * n];
-            weights[0][4 * n - 1] = 1f; // only the last prediction of the fourth segment counts
-            float[][] full = lossAndKeyGradient(model, root, ids, weights, 0);
-            float[][] wide = lossAndKeyGradient(model, root, ids, weights, 4);
-            float[][] cut = lossAndKeyGradient(model, root, ids, weights, 1);
-            assertThat(cut[0][0]).as("the loss does not depend on the window").isEqualTo(full[0][0]);
-            assertThat(wide[1]).as("a window longer than the sequence changes nothing").containsExactly(full[1]);
-            double difference = 0;
-            for (int i = 0; i < full[1].length; i++) {
-                difference += Math.abs(full[1][i] - cut[1][i]);
-            }
-            assertThat(difference).as("gradients through M and z of earlier segments are cut").isGreaterThan(1e-6);
-            assertThatThrownBy(() -> model.backPropagationWindow(-1)).isInstanceOf(IllegalArgumentException.class);
-        }
-    }
-
-    /** {loss}, then the gradient of layer 0's W_k, with a back-propagation window. */
-    private static float[][] lossAndKeyGradient(TrainableModel model, NDManager root, int[][] ids, float[][] weights,
-                                                int window) {
-        model.backPropagationWindow(window);
-        try (NDManager step = root.newSubManager()) {
-            NDArray loss;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                loss = model.loss(step, ids, weights, true);
-                collector.backward(loss);
-            }
-            float[] gradient = model.parameters().get("model.layers.0.self_attn.k_proj.weight").getGradient()
-                    .toFloatArray();
-            for (NDArray p : model.parameters().values()) {
-                NDArray g = p.getGradient();
-                g.attach(step);
-                g.muli(0);
-            }
-            return new float[][] {{loss.getFloat()}, gradient};
         }
     }
 
