@@ -24,7 +24,9 @@ public final class TorchKernels implements Kernels {
 
     @Override
     public NDArray swiglu(NDArray gate, NDArray up) {
-        return Activation.swish(gate, 1f).mul(up);
+        // gate · sigmoid(gate), not DJL's swish: that one divides by 1 + exp(-gate), whose gradient is inf/inf = NaN
+        // once gate < -88 (exp overflows), which long training sequences reach
+        return gate.mul(Activation.sigmoid(gate)).mul(up);
     }
 
     @Override
