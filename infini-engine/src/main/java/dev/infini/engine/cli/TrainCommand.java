@@ -146,6 +146,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-size", defaultValue = "32", description = "Validation sequences (default: ${DEFAULT-VALUE}).")
     int valSize;
 
+    @Option(names = "--bptt-segments", defaultValue = "0", paramLabel = "S",
+            description = "Back-propagate in chunks of S segments, each its own graph (M and z carry their values on,"
+                    + " the gradient stops between chunks); 0 back-propagates through the whole sequence at once. Long"
+                    + " sequences need it: single graphs over ~18+ segments have given non-finite gradients on the"
+                    + " PyTorch CPU engine (default: ${DEFAULT-VALUE}).")
+    int bpttSegments;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "PyTorch intra-op threads; 0 keeps the backend's default (one per core). On a busy machine 1"
                     + " is often fastest for small models.")
@@ -162,7 +169,8 @@ final class TrainCommand implements Callable<Integer> {
                 new AdamW.Settings(0.9, 0.95, 1e-8, weightDecay, gateLrMultiplier, clip),
                 new TrainingData.Mix(passkeyShare, chatShare, proseShare, answerWeight, keyDigits, earlierFraction,
                         copyShare),
-                corpus, corpusCache, proseTokens, seed, logEvery, evalEvery, checkpointEvery, valSegments, valSize);
+                corpus, corpusCache, proseTokens, seed, logEvery, evalEvery, checkpointEvery, valSegments, valSize,
+                bpttSegments);
         Trainer.Result result = new Trainer(settings, out).run();
         out.printf("done: %d steps, loss %.4f -> %.4f, best validation passkey accuracy %.3f in %s%n", result.steps(),
                 result.firstLoss(), result.lastLoss(), result.bestValidation(), result.best());

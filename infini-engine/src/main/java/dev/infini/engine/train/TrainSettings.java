@@ -33,13 +33,14 @@ import java.nio.file.Path;
  * @param checkpointEvery    steps between checkpoints in last/
  * @param validationSegments segments of each validation sequence
  * @param validationSize     validation sequences
+ * @param bpttSegments       back-propagate in chunks of this many segments, M and z detached between them (0: whole sequence)
  */
 public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer, Path output, int segmentLength,
                             MemoryUpdate memoryUpdate, float gateInit, long steps, int batch, int minSegments,
                             int maxSegments, double peakLearningRate, long warmupSteps, double minLearningRateRatio,
                             AdamW.Settings adam, TrainingData.Mix mix, Path corpus, Path corpusCache, int proseTokens,
                             long seed, int logEvery, int evalEvery, int checkpointEvery, int validationSegments,
-                            int validationSize) {
+                            int validationSize, int bpttSegments) {
 
     public TrainSettings {
         if (init == null && (scratchConfig == null || tokenizer == null)) {
@@ -51,6 +52,9 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
         }
         if (steps < 1 || batch < 1 || segmentLength < 8) {
             throw new IllegalArgumentException("steps and batch must be positive and the segment at least 8 tokens");
+        }
+        if (bpttSegments < 0) {
+            throw new IllegalArgumentException("--bptt-segments must be >= 0, got " + bpttSegments);
         }
         if (logEvery < 1 || evalEvery < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("log, eval and checkpoint intervals must be positive");

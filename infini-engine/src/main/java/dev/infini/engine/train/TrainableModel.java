@@ -1,6 +1,8 @@
 package dev.infini.engine.train;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -174,14 +176,53 @@ public final class TrainableModel implements AutoCloseable {
      * @return one [B, n, V] logits array per segment, owned by {@code step}
      */
     public List<NDArray> forward(NDManager step, int[][] ids, boolean memory) {
+        return forward(step, ids, memory, null);
+    }
+
+    /**
+     * The memory a sequence carries from one chunk of segments to the next when back-propagation is truncated: M and
+     * z per layer (null before the first segment) and how many segments they hold.
+     */
+    public static final class Carry {
+        private final NDArray[] m;
+        private final NDArray[] z;
+        private long segments;
+
+        public Carry(int layers) {
+            m = new NDArray[layers];
+            z = new NDArray[layers];
+        }
+
+        /**
+         * Cuts the gradient path: M and z keep their values, now owned by {@code owner}, but no gradient flows back
+         * through them into the chunk that produced them.
+         */
+        void detachInto(NDManager owner) {
+            for (int l = 0; l < m.length; l++) {
+                if (m[l] != null) {
+                    m[l] = m[l].stopGradient();
+                    z[l] = z[l].stopGradient();
+                    m[l].attach(owner);
+                    z[l].attach(owner);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #forward(NDManager, int[][], boolean)} for one chunk of a longer sequence: starts from {@code carry}'s
+     * memory and leaves the memory after the chunk's last full segment in it (every full segment is folded).
+     */
+    List<NDArray> forward(NDManager step, int[][] ids, boolean memory, Carry carry) {
         int batch = ids.length;
         int total = ids[0].length;
         int kvHeads = config.numKvHeads();
         int group = config.groupSize();
         int d = config.headDim();
         int layers = config.numLayers();
-        NDArray[] m = new NDArray[layers];
-        NDArray[] z = new NDArray[layers];
+        NDArray[] m = carry == null ? new NDArray[layers] : carry.m;
+        NDArray[] z = carry == null ? new NDArray[layers] : carry.z;
+        long before = carry == null ? 0 : carry.segments;
         List<NDArray> out = new ArrayList<>();
         NDArray embeddings = view(step, "model.embed_tokens.weight");
         NDArray head = config.tieWordEmbeddings() ? embeddings : view(step, "lm_head.weight");
@@ -197,7 +238,9 @@ public final class TrainableModel implements AutoCloseable {
             NDArray x = step.create(flat).oneHot(config.vocabSize()).matMul(embeddings).reshape(batch, n,
                     config.hiddenSize());
             NDArray[] cosSin = rope.rows(step, 0, n); // positions restart at 0 in every segment
-            boolean memoryIsEmpty = s == 0;
+            boolean memoryIsEmpty = before + s == 0;
+            // the last segment is folded only when a later chunk will read it
+            boolean fold = start + n < total || (carry != null && n == segmentLength);
             for (int l = 0; l < layers; l++) {
                 String p = "model.layers." + l + ".";
                 NDArray normed = kernels.rmsNorm(x, view(step, p + "input_layernorm.weight"), (float) config.rmsNormEps());
@@ -218,7 +261,7 @@ public final class TrainableModel implements AutoCloseable {
                             .add(attention.reshape(batch, kvHeads, group, n, d).mul(gate.neg().add(1f)));
                     attention = mixed.reshape(batch * kvHeads, group, n, d);
                 }
-                if (memory && start + n < total) {
+                if (memory && fold) {
                     NDArray[] folded = fold(m[l], z[l], kernels.sigma(k), v, memoryIsEmpty);
                     m[l] = folded[0];
                     z[l] = folded[1];
@@ -233,6 +276,9 @@ public final class TrainableModel implements AutoCloseable {
             }
             NDArray normed = kernels.rmsNorm(x, view(step, "model.norm.weight"), (float) config.rmsNormEps());
             out.add(kernels.linear(normed, head, null));
+        }
+        if (carry != null && memory) {
+            carry.segments = before + total / segmentLength;
         }
         return out;
     }
@@ -263,24 +309,74 @@ public final class TrainableModel implements AutoCloseable {
      * @return a scalar owned by {@code step}
      */
     public NDArray loss(NDManager step, int[][] ids, float[][] weights, boolean memory) {
-        int batch = ids.length;
+        double weightTotal = 0;
+        for (float[] row : weights) {
+            for (float w : row) {
+                weightTotal += w;
+            }
+        }
+        return chunkLoss(step, ids, weights, 0, ids[0].length - 1, memory, null, weightTotal);
+    }
+
+    /**
+     * Back-propagates the loss of a batch, leaving the gradients on the parameters, and returns the loss. With a
+     * {@code window} of W > 0 segments the sequence is processed in chunks of W segments, each with its own graph and
+     * backward pass; M and z carry their values from chunk to chunk but no gradient (truncated back-propagation
+     * through time). Besides bounding memory, this keeps every autograd graph small: on the DJL/PyTorch CPU
+     * engine, single graphs over many segments (around 18 and more) have produced non-finite gradients that
+     * depend on the JVM heap settings rather than on the data, while chunks of 12 segments stay finite
+     * (docs/passkey.md). 0 back-propagates through the whole sequence in one graph.
+     */
+    public double backward(NDManager step, int[][] ids, float[][] weights, boolean memory, int window) {
+        if (window < 0) {
+            throw new IllegalArgumentException("the back-propagation window must be >= 0 segments, got " + window);
+        }
         int total = ids[0].length - 1;
+        int chunk = window == 0 ? total : window * segmentLength;
+        double weightTotal = 0;
+        for (float[] row : weights) {
+            for (float w : row) {
+                weightTotal += w;
+            }
+        }
+        Carry carry = new Carry(config.numLayers());
+        double loss = 0;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            for (int from = 0; from < total; from += chunk) {
+                int to = Math.min(total, from + chunk);
+                try (NDManager part = step.newSubManager()) {
+                    NDArray partLoss = chunkLoss(part, ids, weights, from, to, memory, carry, weightTotal);
+                    collector.backward(partLoss); // PyTorch adds each chunk's gradients to the parameters'
+                    loss += partLoss.getFloat();
+                    carry.detachInto(step);
+                }
+            }
+        }
+        return loss;
+    }
+
+    /**
+     * The part of {@link #loss} that positions {@code from..to-1} contribute, divided by {@code weightTotal} (the
+     * weight of the whole sequence, so that the chunks of a sequence add up to its loss), starting from and updating
+     * {@code carry}. {@code from} and {@code to} lie on segment boundaries (or {@code to} at the end).
+     */
+    NDArray chunkLoss(NDManager step, int[][] ids, float[][] weights, int from, int to, boolean memory, Carry carry,
+                      double weightTotal) {
+        int batch = ids.length;
         int[][] inputs = new int[batch][];
         for (int b = 0; b < batch; b++) {
-            inputs[b] = java.util.Arrays.copyOf(ids[b], total);
+            inputs[b] = java.util.Arrays.copyOfRange(ids[b], from, to);
         }
-        List<NDArray> logits = forward(step, inputs, memory);
+        List<NDArray> logits = forward(step, inputs, memory, carry);
         NDArray sum = null;
-        double weightTotal = 0;
         for (int s = 0, start = 0; s < logits.size(); s++, start += segmentLength) {
             int n = Math.toIntExact(logits.get(s).getShape().get(1));
             long[] targets = new long[batch * n];
             float[] w = new float[batch * n];
             for (int b = 0; b < batch; b++) {
                 for (int t = 0; t < n; t++) {
-                    targets[b * n + t] = ids[b][start + t + 1];
-                    w[b * n + t] = weights[b][start + t];
-                    weightTotal += w[b * n + t];
+                    targets[b * n + t] = ids[b][from + start + t + 1];
+                    w[b * n + t] = weights[b][from + start + t];
                 }
             }
             NDArray logProbs = logits.get(s).reshape(batch * n, config.vocabSize()).logSoftmax(-1);

@@ -1,11 +1,9 @@
 package dev.infini.engine.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -125,12 +123,7 @@ public final class Trainer {
                     double loss;
                     double norm;
                     try (NDManager stepManager = root.newSubManager()) {
-                        NDArray lossArray;
-                        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                            lossArray = model.loss(stepManager, ids, weights, true);
-                            collector.backward(lossArray);
-                        }
-                        loss = lossArray.getFloat();
+                        loss = model.backward(stepManager, ids, weights, true, settings.bpttSegments());
                         norm = optimizer.update(stepManager, lr);
                         badInARow = Double.isFinite(loss) ? 0 : badInARow + 1;
                         if (badInARow >= 20) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 @org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.train.OneTorchThread.class)
@@ -103,6 +104,58 @@ class TrainableModelTest {
             }
             assertThat(wq).isNotNull();
         }
+    }
+
+    @Test
+    void backPropagationInChunksAddsUpToTheSameLossButCutsGradientsBetweenChunks() {
+        int n = 8;
+        ModelConfig shape = tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
+        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
+             TrainableModel model = TrainableModel.fromScratch(root, shape, 0f, 5)) {
+            int[][] ids = new int[2][4 * n + 3]; // 4 full segments and a partial one
+            float[][] weights = new float[2][4 * n + 2];
+            for (int b = 0; b < 2; b++) {
+                for (int i = 0; i < ids[b].length; i++) {
+                    ids[b][i] = 3 + (7 * i + 11 * b) % 50;
+                }
+                java.util.Arrays.fill(weights[b], 1f);
+            }
+            double[] full = new double[1];
+            float[] fullGradient = keyGradient(model, root, () -> full[0] = model.backward(root, ids, weights, true, 0));
+            double[] wide = new double[1];
+            float[] wideGradient = keyGradient(model, root, () -> wide[0] = model.backward(root, ids, weights, true, 5));
+            double[] cut = new double[1];
+            float[] cutGradient = keyGradient(model, root, () -> cut[0] = model.backward(root, ids, weights, true, 2));
+            double[] reference = new double[1];
+            try (NDManager step = root.newSubManager()) {
+                reference[0] = model.loss(step, ids, weights, true).getFloat();
+            }
+            assertThat(full[0]).as("one chunk is the plain loss").isCloseTo(reference[0], within(1e-6));
+            assertThat(cut[0]).as("chunks carry M and z on: the loss is the same").isCloseTo(reference[0], within(1e-5));
+            double difference = 0;
+            for (int i = 0; i < fullGradient.length; i++) {
+                assertThat(wideGradient[i]).as("a window longer than the sequence changes nothing")
+                        .isCloseTo(fullGradient[i], within(1e-6f + 1e-4f * Math.abs(fullGradient[i])));
+                assertThat(Float.isFinite(cutGradient[i])).isTrue();
+                difference += Math.abs(fullGradient[i] - cutGradient[i]);
+            }
+            assertThat(difference).as("no gradient flows back through M and z into an earlier chunk").isGreaterThan(1e-6);
+            assertThatThrownBy(() -> model.backward(root, ids, weights, true, -1))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** Runs a backward pass and returns layer 0's W_k gradient, then zeroes every gradient. */
+    private static float[] keyGradient(TrainableModel model, NDManager root, Runnable backward) {
+        backward.run();
+        float[] gradient;
+        try (NDManager step = root.newSubManager()) {
+            NDArray g = model.parameters().get("model.layers.0.self_attn.k_proj.weight").getGradient();
+            g.attach(step);
+            gradient = g.toFloatArray();
+        }
+        model.parameters().values().forEach(AdamW::zeroGradient);
+        return gradient;
     }
 
     static ModelConfig tiny() {
