@@ -183,12 +183,12 @@ public final class TrainableModel implements AutoCloseable {
      * The memory a sequence carries from one chunk of segments to the next when back-propagation is truncated: M and
      * z per layer (null before the first segment) and how many segments they hold.
      */
-    public static final class Carry {
+    static final class Carry {
         private final NDArray[] m;
         private final NDArray[] z;
         private long segments;
 
-        public Carry(int layers) {
+        Carry(int layers) {
             m = new NDArray[layers];
             z = new NDArray[layers];
         }

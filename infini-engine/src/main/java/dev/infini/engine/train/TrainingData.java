@@ -168,71 +168,63 @@ public final class TrainingData {
     public Sample chat(SplittableRandom random, int length) {
         List<ChatScript.Fact> facts = ChatScript.facts(random);
         int told = 1 + random.nextInt(3);
-        List<int[]> pieces = new ArrayList<>();
-        pieces.add(tokenizer.encode(ChatScript.SYSTEM + "\n\n", true));
-        for (int i = 0; i < told; i++) {
-            pieces.add(user(facts.get(i).tell()));
-            pieces.add(assistant(facts.get(i).acknowledge()));
-        }
-        int used = pieces.stream().mapToInt(p -> p.length).sum();
         int[] prefix = tokenizer.encode("Assistant:", false);
-        ChatScript.Fact first = facts.get(random.nextInt(told));
-        int[] firstQuestion = user(first.ask());
-        int[] firstTail = concat(prefix, tokenizer.encode(first.answer(), false), new int[] {eos});
-        int room = length + 1 - used - firstQuestion.length - firstTail.length;
-        if (room < 0) {
-            return passkey(random, length, true); // too short for a chat: the sequence goes to the passkey task
-        }
+        int[] newline = tokenizer.encode("\n", false);
         int[] ids = new int[length + 1];
         float[] weights = new float[length];
         Arrays.fill(weights, 1f);
-        int position = 0;
-        for (int[] piece : pieces) {
-            System.arraycopy(piece, 0, ids, position, piece.length);
-            position += piece.length;
+        List<int[]> opening = new ArrayList<>(List.of(tokenizer.encode(ChatScript.SYSTEM + "\n\n", true)));
+        for (int i = 0; i < told; i++) {
+            opening.add(user(facts.get(i).tell()));
+            opening.add(assistant(facts.get(i).acknowledge()));
         }
-        // small talk of random length pushes the question away from the facts and moves its answer across the
-        // segment grid; more questions follow while there is room
+        int[] header = concat(opening.toArray(new int[0][]));
+        int position = header.length; // written once the chat is known to fit
+        // small talk of random length pushes each question away from the facts and moves its answer across the
+        // segment grid; questions follow while there is room
         int firstAnswerStart = -1;
         int firstAnswerLength = 0;
-        ChatScript.Fact fact = first;
-        int[] question = firstQuestion;
-        int[] tail = firstTail;
         while (true) {
+            ChatScript.Fact fact = facts.get(random.nextInt(told));
+            int[] question = user(fact.ask());
+            int[] tail = concat(prefix, tokenizer.encode(fact.answer(), false), new int[] {eos});
             int left = length + 1 - position - question.length - tail.length;
             if (left < 0) {
                 break;
             }
-            int answerAt = answerStart(random, position + question.length + prefix.length,
-                    position + question.length + prefix.length + left, tail.length - prefix.length);
-            position = talk(random, ids, position, answerAt - prefix.length - question.length);
-            System.arraycopy(question, 0, ids, position, question.length);
-            position += question.length;
-            System.arraycopy(tail, 0, ids, position, tail.length);
-            for (int i = prefix.length; i < tail.length; i++) {
-                weights[position + i - 1] = mix.answerWeight();
+            int earliest = position + question.length + prefix.length;
+            int answerAt = answerStart(random, earliest, earliest + left, tail.length - prefix.length);
+            int questionAt = answerAt - prefix.length - question.length;
+            talk(random, ids, position, questionAt);
+            position = put(ids, put(ids, questionAt, question), tail);
+            for (int t = answerAt; t < position; t++) {
+                weights[t - 1] = mix.answerWeight();
             }
             if (firstAnswerStart < 0) {
-                firstAnswerStart = position + prefix.length;
-                firstAnswerLength = tail.length - prefix.length;
+                firstAnswerStart = answerAt;
+                firstAnswerLength = position - answerAt;
             }
-            position += tail.length;
-            int[] newline = tokenizer.encode("\n", false);
             if (position + newline.length > length + 1) {
                 break;
             }
-            System.arraycopy(newline, 0, ids, position, newline.length);
-            position += newline.length;
-            fact = facts.get(random.nextInt(told));
-            question = user(fact.ask());
-            tail = concat(prefix, tokenizer.encode(fact.answer(), false), new int[] {eos});
+            position = put(ids, position, newline);
         }
+        if (firstAnswerStart < 0) {
+            return passkey(random, length, true); // too short for a chat: the sequence goes to the passkey task
+        }
+        put(ids, 0, header);
         talk(random, ids, position, length + 1);
         return new Sample(ids, weights, "chat", firstAnswerStart, firstAnswerLength);
     }
 
-    /** Writes small-talk turns into ids[from..to), the last one cut to fit; returns {@code to}. */
-    private int talk(SplittableRandom random, int[] ids, int from, int to) {
+    /** Copies tokens into ids at a position; returns the position after them. */
+    private static int put(int[] ids, int position, int[] tokens) {
+        System.arraycopy(tokens, 0, ids, position, tokens.length);
+        return position + tokens.length;
+    }
+
+    /** Fills ids[from..to) with small-talk turns, the last one cut to fit. */
+    private void talk(SplittableRandom random, int[] ids, int from, int to) {
         int position = from;
         while (position < to) {
             int[] turn = concat(user(ChatScript.smallTalkQuestion(random)), assistant(ChatScript.smallTalkAnswer(random)));
@@ -240,7 +232,6 @@ public final class TrainingData {
             System.arraycopy(turn, 0, ids, position, n);
             position += n;
         }
-        return to;
     }
 
     /**
