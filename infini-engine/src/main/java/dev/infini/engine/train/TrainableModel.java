@@ -325,7 +325,7 @@ public final class TrainableModel implements AutoCloseable {
      * through time). Besides bounding memory, this keeps every autograd graph small: on the DJL/PyTorch CPU
      * engine, single graphs over many segments (around 18 and more) have produced non-finite gradients that
      * depend on the JVM heap settings rather than on the data, while chunks of 12 segments stay finite
-     * (docs/passkey.md). 0 back-propagates through the whole sequence in one graph.
+     * (models/infini-default/MODEL_CARD.md, Limitations). 0 back-propagates through the whole sequence in one graph.
      */
     public double backward(NDManager step, int[][] ids, float[][] weights, boolean memory, int window) {
         if (window < 0) {
