@@ -19,7 +19,7 @@ public final class TorchKernels implements Kernels {
     @Override
     public NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.div(meanSquare.add(eps).sqrt()).mul(weight);
+        return x.div(meanSquare.add(Scalars.of(x.getManager(), eps)).sqrt()).mul(weight);
     }
 
     @Override
@@ -52,7 +52,7 @@ public final class TorchKernels implements Kernels {
         long keys = k.getShape().get(1);
         NDManager m = q.getManager();
         // scaling Q ([L, d]) instead of the scores ([L, n]) saves a full pass over the largest array
-        NDArray scaled = q.mul(1f / (float) Math.sqrt(qs.get(3)));
+        NDArray scaled = q.mul(Scalars.of(m, 1f / (float) Math.sqrt(qs.get(3))));
         NDArray kt = local(k.expandDims(1), m).transpose(0, 1, 3, 2); // [kv, 1, d, n]
         NDArray values = local(v.expandDims(1), m); // [kv, 1, n, d]
         if (chunk == 1) {
@@ -73,7 +73,7 @@ public final class TorchKernels implements Kernels {
                 NDArray keyPos = block.arange(0, visible).reshape(1, visible);
                 NDArray future = keyPos.gt(queryPos).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
                 // -1e9 rather than -inf: exp underflows to exactly 0 either way, and no NaN can arise.
-                NDArray out = scores.add(future.mul(-1e9f)).softmax(-1)
+                NDArray out = scores.add(future.mul(Scalars.of(block, -1e9f))).softmax(-1)
                         .matMul(local(values.get(new NDIndex(":, :, :{}", visible)), block));
                 out.attach(m);
                 blocks.add(out);
@@ -86,7 +86,8 @@ public final class TorchKernels implements Kernels {
     public NDArray sigma(NDArray x) {
         // ELU(x) + 1 written as max(x, 0) + exp(min(x, 0)): the same function, but (exp(x) − 1) + 1 cancels to
         // exactly 0 in float32 below x ≈ −17, which makes σ(K)z vanish and eq. (3)/(5) divide 0 by 0.
-        return x.maximum(0f).add(x.minimum(0f).exp());
+        NDArray zero = Scalars.of(x.getManager(), 0f);
+        return x.maximum(zero).add(x.minimum(zero).exp());
     }
 
     @Override

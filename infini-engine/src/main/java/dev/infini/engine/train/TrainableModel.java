@@ -9,6 +9,7 @@ import ai.djl.nn.Activation;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.kernels.Kernels;
+import dev.infini.engine.kernels.Scalars;
 import dev.infini.engine.kernels.TorchKernels;
 import dev.infini.engine.layers.Rope;
 import dev.infini.engine.weights.Checkpoint;
@@ -258,7 +259,7 @@ public final class TrainableModel implements AutoCloseable {
                     NDArray retrieved = kernels.retrieve(kernels.sigma(q), m[l], z[l]);
                     NDArray gate = Activation.sigmoid(view(step, p + GATE)).reshape(1, kvHeads, group, 1, 1);
                     NDArray mixed = retrieved.reshape(batch, kvHeads, group, n, d).mul(gate)
-                            .add(attention.reshape(batch, kvHeads, group, n, d).mul(gate.neg().add(1f)));
+                            .add(attention.reshape(batch, kvHeads, group, n, d).mul(gate.neg().add(Scalars.of(step, 1f))));
                     attention = mixed.reshape(batch * kvHeads, group, n, d);
                 }
                 if (memory && fold) {
@@ -322,10 +323,9 @@ public final class TrainableModel implements AutoCloseable {
      * Back-propagates the loss of a batch, leaving the gradients on the parameters, and returns the loss. With a
      * {@code window} of W > 0 segments the sequence is processed in chunks of W segments, each with its own graph and
      * backward pass; M and z carry their values from chunk to chunk but no gradient (truncated back-propagation
-     * through time). Besides bounding memory, this keeps every autograd graph small: on the DJL/PyTorch CPU
-     * engine, single graphs over many segments (around 18 and more) have produced non-finite gradients that
-     * depend on the JVM heap settings rather than on the data, while chunks of 12 segments stay finite
-     * (models/infini-default/MODEL_CARD.md, Limitations). 0 back-propagates through the whole sequence in one graph.
+     * through time). This bounds the memory a long sequence needs, at the price of no gradient from a chunk into the
+     * writes of earlier chunks.
+     * 0 back-propagates through the whole sequence in one graph.
      */
     public double backward(NDManager step, int[][] ids, float[][] weights, boolean memory, int window) {
         if (window < 0) {
@@ -384,7 +384,7 @@ public final class TrainableModel implements AutoCloseable {
             NDArray segmentSum = picked.mul(step.create(w)).sum().neg();
             sum = sum == null ? segmentSum : sum.add(segmentSum);
         }
-        return sum.div((float) Math.max(weightTotal, 1e-9));
+        return sum.div(Scalars.of(step, (float) Math.max(weightTotal, 1e-9)));
     }
 
     /**

@@ -145,6 +145,36 @@ class TrainableModelTest {
         }
     }
 
+    @Test
+    void gradientsDoNotDependOnAGarbageCollectionBetweenForwardAndBackward() {
+        // long sequences give the JVM time to collect between forward and backward; a constant of the graph that
+        // lived in a Java buffer was then freed and its memory reused (see kernels.Scalars)
+        int n = 8;
+        ModelConfig shape = tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
+        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
+             TrainableModel model = TrainableModel.fromScratch(root, shape, 0f, 9)) {
+            int[][] ids = new int[1][3 * n + 1];
+            float[][] weights = new float[1][3 * n];
+            for (int i = 0; i < ids[0].length; i++) {
+                ids[0][i] = 3 + (5 * i) % 40;
+            }
+            java.util.Arrays.fill(weights[0], 1f);
+            float[] plain = keyGradient(model, root, () -> model.backward(root, ids, weights, true, 0));
+            float[] collected = keyGradient(model, root, () -> {
+                try (NDManager step = root.newSubManager();
+                     GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = model.chunkLoss(step, ids, weights, 0, 3 * n, true, new TrainableModel.Carry(
+                            shape.numLayers()), 3 * n);
+                    dev.infini.engine.FreedNativeMemory.scribbleNaN();
+                    collector.backward(loss);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(collected).containsExactly(plain);
+        }
+    }
+
     /** Runs a backward pass and returns layer 0's W_k gradient, then zeroes every gradient. */
     private static float[] keyGradient(TrainableModel model, NDManager root, Runnable backward) {
         backward.run();
