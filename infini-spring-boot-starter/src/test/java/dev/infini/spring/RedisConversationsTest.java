@@ -6,11 +6,10 @@ import dev.infini.engine.session.Session;
 import dev.infini.engine.session.StateCodec;
 import dev.infini.spring.support.Instances;
 import dev.infini.spring.support.RealRedis;
+import dev.infini.spring.support.RealRedisExtension;
 import dev.infini.spring.support.SharedModels;
 import dev.infini.spring.support.States;
 import dev.infini.spring.store.ConversationStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -38,19 +37,8 @@ import static org.awaitility.Awaitility.await;
 /** The chat model against a real Redis: restarts, several instances, concurrency, failures, expiry, deletion. */
 class RedisConversationsTest {
 
+    @RealRedisExtension.PerClass
     private static RealRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     private static ApplicationContextRunner instance(String prefix, String... more) {
         return Instances.onRedis(redis, prefix, more);

@@ -10,6 +10,7 @@ import dev.infini.sample.support.Http;
 import dev.infini.sample.support.Http.Event;
 import dev.infini.sample.support.Http.Response;
 import dev.infini.spring.support.RealRedis;
+import dev.infini.spring.support.RealRedisExtension;
 import dev.infini.sample.support.RunningApp;
 import dev.infini.spring.InfiniConversations;
 import org.junit.jupiter.api.AfterAll;
@@ -28,7 +29,8 @@ class ApiIT {
     private static final String ALICE = "alice-key-0123456789";
     private static final String BOB = "bob-key-9876543210";
 
-    private RealRedis redis;
+    @RealRedisExtension.PerClass
+    private static RealRedis redis;
     private RunningApp app;
     private Http http;
     private String prefix;
@@ -36,7 +38,6 @@ class ApiIT {
 
     @BeforeAll
     void start() {
-        redis = RealRedis.start();
         prefix = "api-it-" + UUID.randomUUID() + ":";
         app = RunningApp.onRedis(redis, prefix, 0, Map.of("infini.sample.api-keys", ALICE + "," + BOB,
                 "infini.sample.max-message-chars", 500));
@@ -48,9 +49,6 @@ class ApiIT {
     void stop() throws Exception {
         if (app != null) {
             app.close();
-        }
-        if (redis != null) {
-            redis.close();
         }
     }
 

@@ -10,11 +10,10 @@ import dev.infini.spring.store.ConversationStore;
 import dev.infini.spring.store.RedisConversationStore;
 import dev.infini.spring.support.Instances;
 import dev.infini.spring.support.RealRedis;
+import dev.infini.spring.support.RealRedisExtension;
 import dev.infini.spring.support.SharedModels;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import picocli.CommandLine;
@@ -36,19 +35,8 @@ class ChatRecallTest {
 
     private static final String NO_CACHE = "infini.conversation.cache-max-size=0";
 
+    @RealRedisExtension.PerClass
     private static RealRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     private static ApplicationContextRunner instance(String prefix, String... more) {
         return Instances.onRedis(redis, prefix, more).withBean(MeterRegistry.class, SimpleMeterRegistry::new);

@@ -2,6 +2,7 @@ package dev.infini.spring.store;
 
 import dev.infini.spring.store.ConversationStore.Stamp;
 import dev.infini.spring.support.RealRedis;
+import dev.infini.spring.support.RealRedisExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import static org.awaitility.Awaitility.await;
 /** What every conversation store promises, checked on each of them (Redis is a real server). */
 class ConversationStoreContractTest {
 
+    @RealRedisExtension.PerClass
     private static RealRedis redis;
     private static LettuceConnectionFactory factory;
 
@@ -33,20 +35,16 @@ class ConversationStoreContractTest {
     static Path files;
 
     @BeforeAll
-    static void start() {
-        redis = RealRedis.start();
+    static void connect() {
         factory = new LettuceConnectionFactory(new RedisStandaloneConfiguration(redis.host(), redis.port()));
         factory.afterPropertiesSet();
         factory.start();
     }
 
     @AfterAll
-    static void stop() {
+    static void disconnect() {
         if (factory != null) {
             factory.destroy();
-        }
-        if (redis != null) {
-            redis.close();
         }
     }
 

@@ -22,7 +22,7 @@ import java.util.List;
  * A real Redis for tests, never a mock: a Testcontainers {@code redis:7-alpine} when Docker is there, else a
  * {@code redis-server} process on a free port. It can be stopped and started again with its data (the process
  * writes an append-only file; the container is paused). Without either the test is skipped with the reason shown,
- * except under {@code CI=true}, where it fails.
+ * except under {@code CI=true}, where it fails. {@link RealRedisExtension} gives a test class one for all its tests.
  */
 public final class RealRedis implements AutoCloseable {
 
