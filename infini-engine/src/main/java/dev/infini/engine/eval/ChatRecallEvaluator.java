@@ -99,7 +99,7 @@ public final class ChatRecallEvaluator {
         long segments = factSegment;
         int turns = 1;
         while (segments - factSegment < minSegments) {
-            segments = chat.reply(id, ChatScript.smallTalkQuestion(random)).segmentsFolded();
+            segments = chat.reply(id, ChatScript.smallTalk(random).question()).segmentsFolded();
             turns++;
         }
         String last = chat.reply(id, fact.ask()).text();

@@ -59,24 +59,39 @@ public final class ChatScript {
         return facts;
     }
 
-    /** A small-talk user message. */
-    public static String smallTalkQuestion(RandomGenerator r) {
-        return switch (r.nextInt(4)) {
-            case 0 -> "Tell me a story about a " + pick(r, ANIMALS) + ".";
-            case 1 -> "What should I do with my " + pick(r, THINGS) + "?";
-            case 2 -> "I feel " + pick(r, FEELINGS) + " today.";
-            default -> "Can a " + pick(r, ANIMALS) + " play with a " + pick(r, THINGS) + "?";
-        };
+    /**
+     * A small-talk turn: what the user says and a reply about it. In evaluation the model writes its own reply; in
+     * training the reply follows the message (the story is about the animal asked for, the advice about the thing),
+     * so that a trained model answers small talk in kind instead of with a fact nobody asked for.
+     */
+    public record SmallTalk(String question, String answer) {
     }
 
-    /** A small-talk assistant reply (training only: in evaluation the model writes its own). */
-    public static String smallTalkAnswer(RandomGenerator r) {
+    /** A random small-talk turn. */
+    public static SmallTalk smallTalk(RandomGenerator r) {
         return switch (r.nextInt(4)) {
-            case 0 -> "Once upon a time, there was a little " + pick(r, ANIMALS) + ". It loved to play with a "
-                    + pick(r, THINGS) + " every day, and it was very " + pick(r, FEELINGS) + ".";
-            case 1 -> "You can share your " + pick(r, THINGS) + " with a friend. Playing together is fun.";
-            case 2 -> "It is okay to feel " + pick(r, FEELINGS) + ". Maybe a walk in the park will help.";
-            default -> "Yes! The " + pick(r, ANIMALS) + " and the " + pick(r, THINGS) + " had a great day.";
+            case 0 -> {
+                String animal = pick(r, ANIMALS);
+                yield new SmallTalk("Tell me a story about a " + animal + ".", "Once upon a time, there was a little "
+                        + animal + ". It loved to play with a " + pick(r, THINGS) + " every day, and it was very "
+                        + pick(r, FEELINGS) + ".");
+            }
+            case 1 -> {
+                String thing = pick(r, THINGS);
+                yield new SmallTalk("What should I do with my " + thing + "?",
+                        "You can share your " + thing + " with a friend. Playing together is fun.");
+            }
+            case 2 -> {
+                String feeling = pick(r, FEELINGS);
+                yield new SmallTalk("I feel " + feeling + " today.",
+                        "It is okay to feel " + feeling + ". Maybe a walk in the park will help.");
+            }
+            default -> {
+                String animal = pick(r, ANIMALS);
+                String thing = pick(r, THINGS);
+                yield new SmallTalk("Can a " + animal + " play with a " + thing + "?",
+                        "Yes! The " + animal + " and the " + thing + " had a great day.");
+            }
         };
     }
 
