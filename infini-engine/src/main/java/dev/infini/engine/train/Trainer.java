@@ -219,6 +219,8 @@ public final class Trainer {
         record Score(double memoryOn, double memoryOff) {
         }
 
+        private static final int SEGMENTS_PER_VALIDATION_PASS = 256;
+
         private final int[][] ids;
         private final int[] answerStart;
         private final int[] answerLength;
@@ -244,7 +246,10 @@ public final class Trainer {
         private double accuracy(TrainableModel model, NDManager root, boolean memory) {
             int correct = 0;
             int length = ids[0].length - 1;
-            int batch = 8;
+            // every segment's intermediates stay alive until the batch is scored: cap sequences × segments per pass
+            // (8 sequences of 512 segments took 24 GB)
+            int segments = Math.max(1, length / model.config().infini().segmentLength());
+            int batch = Math.max(1, Math.min(8, SEGMENTS_PER_VALIDATION_PASS / segments));
             for (int from = 0; from < ids.length; from += batch) {
                 int to = Math.min(ids.length, from + batch);
                 int[][] inputs = new int[to - from][];
