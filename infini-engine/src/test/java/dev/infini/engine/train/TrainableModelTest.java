@@ -72,7 +72,7 @@ class TrainableModelTest {
     @Test
     void gradientsReachEarlierSegmentsThroughTheMemoryOnly() {
         int n = 8;
-        ModelConfig shape = tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
+        ModelConfig shape = tinyDelta(n);
         try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
              TrainableModel model = TrainableModel.fromScratch(root, shape, 0f, 3)) {
             int[][] ids = new int[1][2 * n + 1];
@@ -109,7 +109,7 @@ class TrainableModelTest {
     @Test
     void backPropagationInChunksAddsUpToTheSameLossButCutsGradientsBetweenChunks() {
         int n = 8;
-        ModelConfig shape = tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
+        ModelConfig shape = tinyDelta(n);
         try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
              TrainableModel model = TrainableModel.fromScratch(root, shape, 0f, 5)) {
             int[][] ids = new int[2][4 * n + 3]; // 4 full segments and a partial one
@@ -150,7 +150,7 @@ class TrainableModelTest {
         // long sequences give the JVM time to collect between forward and backward; a constant of the graph that
         // lived in a Java buffer was then freed and its memory reused (see kernels.Scalars)
         int n = 8;
-        ModelConfig shape = tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
+        ModelConfig shape = tinyDelta(n);
         try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
              TrainableModel model = TrainableModel.fromScratch(root, shape, 0f, 9)) {
             int[][] ids = new int[1][3 * n + 1];
@@ -186,6 +186,11 @@ class TrainableModelTest {
         }
         model.parameters().values().forEach(AdamW::zeroGradient);
         return gradient;
+    }
+
+    /** {@link #tiny} with segments of n tokens and the delta rule. */
+    private static ModelConfig tinyDelta(int n) {
+        return tiny().withInfini(new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA));
     }
 
     static ModelConfig tiny() {
