@@ -148,9 +148,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--bptt-segments", defaultValue = "0", paramLabel = "S",
             description = "Back-propagate in chunks of S segments, each its own graph (M and z carry their values on,"
-                    + " the gradient stops between chunks); 0 back-propagates through the whole sequence at once. Long"
-                    + " sequences need it: single graphs over ~18+ segments have given non-finite gradients on the"
-                    + " PyTorch CPU engine (default: ${DEFAULT-VALUE}).")
+                    + " the gradient stops between chunks); 0 back-propagates through the whole sequence at once. It bounds"
+                    + " the memory of long sequences (one graph over 512 segments of the default model takes about"
+                    + " 5 GB), but no gradient reaches an earlier chunk's writes (default: ${DEFAULT-VALUE}).")
     int bpttSegments;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",

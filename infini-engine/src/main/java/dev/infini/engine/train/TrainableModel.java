@@ -182,12 +182,11 @@ public final class TrainableModel implements AutoCloseable {
 
     /**
      * The memory a sequence carries from one chunk of segments to the next when back-propagation is truncated: M and
-     * z per layer (null before the first segment) and how many segments they hold.
+     * z per layer, null until the first segment is folded.
      */
     static final class Carry {
         private final NDArray[] m;
         private final NDArray[] z;
-        private long segments;
 
         Carry(int layers) {
             m = new NDArray[layers];
@@ -223,11 +222,10 @@ public final class TrainableModel implements AutoCloseable {
         int layers = config.numLayers();
         NDArray[] m = carry == null ? new NDArray[layers] : carry.m;
         NDArray[] z = carry == null ? new NDArray[layers] : carry.z;
-        long before = carry == null ? 0 : carry.segments;
         List<NDArray> out = new ArrayList<>();
         NDArray embeddings = view(step, "model.embed_tokens.weight");
         NDArray head = config.tieWordEmbeddings() ? embeddings : view(step, "lm_head.weight");
-        for (int start = 0, s = 0; start < total; start += segmentLength, s++) {
+        for (int start = 0; start < total; start += segmentLength) {
             int n = Math.min(segmentLength, total - start);
             long[] flat = new long[batch * n];
             for (int b = 0; b < batch; b++) {
@@ -239,7 +237,7 @@ public final class TrainableModel implements AutoCloseable {
             NDArray x = step.create(flat).oneHot(config.vocabSize()).matMul(embeddings).reshape(batch, n,
                     config.hiddenSize());
             NDArray[] cosSin = rope.rows(step, 0, n); // positions restart at 0 in every segment
-            boolean memoryIsEmpty = before + s == 0;
+            boolean memoryIsEmpty = m[0] == null; // nothing folded yet, in this chunk or an earlier one
             // the last segment is folded only when a later chunk will read it
             boolean fold = start + n < total || (carry != null && n == segmentLength);
             for (int l = 0; l < layers; l++) {
@@ -278,9 +276,6 @@ public final class TrainableModel implements AutoCloseable {
             NDArray normed = kernels.rmsNorm(x, view(step, "model.norm.weight"), (float) config.rmsNormEps());
             out.add(kernels.linear(normed, head, null));
         }
-        if (carry != null && memory) {
-            carry.segments = before + total / segmentLength;
-        }
         return out;
     }
 
@@ -310,13 +305,17 @@ public final class TrainableModel implements AutoCloseable {
      * @return a scalar owned by {@code step}
      */
     public NDArray loss(NDManager step, int[][] ids, float[][] weights, boolean memory) {
-        double weightTotal = 0;
+        return chunkLoss(step, ids, weights, 0, ids[0].length - 1, memory, null, totalWeight(weights));
+    }
+
+    private static double totalWeight(float[][] weights) {
+        double total = 0;
         for (float[] row : weights) {
             for (float w : row) {
-                weightTotal += w;
+                total += w;
             }
         }
-        return chunkLoss(step, ids, weights, 0, ids[0].length - 1, memory, null, weightTotal);
+        return total;
     }
 
     /**
@@ -333,12 +332,7 @@ public final class TrainableModel implements AutoCloseable {
         }
         int total = ids[0].length - 1;
         int chunk = window == 0 ? total : window * segmentLength;
-        double weightTotal = 0;
-        for (float[] row : weights) {
-            for (float w : row) {
-                weightTotal += w;
-            }
-        }
+        double weightTotal = totalWeight(weights);
         Carry carry = new Carry(config.numLayers());
         double loss = 0;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {

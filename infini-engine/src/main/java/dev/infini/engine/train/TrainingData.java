@@ -227,8 +227,8 @@ public final class TrainingData {
     private void talk(SplittableRandom random, int[] ids, int from, int to) {
         int position = from;
         while (position < to) {
-            ChatScript.SmallTalk talk = ChatScript.smallTalk(random);
-            int[] turn = concat(user(talk.question()), assistant(talk.answer()));
+            ChatScript.SmallTalk smallTalk = ChatScript.smallTalk(random);
+            int[] turn = concat(user(smallTalk.question()), assistant(smallTalk.answer()));
             int n = Math.min(turn.length, to - position);
             System.arraycopy(turn, 0, ids, position, n);
             position += n;
