@@ -236,17 +236,24 @@ public final class TrainingData {
     }
 
     /**
-     * A copy sequence: BOS, then keys of random digits whose stream repeats with a period of half to two and a half
-     * segments, so the first period is unpredictable and every later token is a copy of the one a period before.
+     * A copy sequence: BOS, then a stream that repeats with a period of half to two and a half segments, so the first
+     * period is unpredictable and every later token is a copy of the one a period before. Half of the streams are
+     * keys of random digits; the other half, when there is prose, a window of prose. Digits alone teach a model to
+     * copy digits only: one trained so recalled a lucky number but not a name, and could not even copy a word within
+     * a segment. Prose makes it copy any token, from its own segment or from memory, by what came before it.
      */
     public Sample copy(SplittableRandom random, int length) {
         int period = segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
         int[] ids = new int[length + 1];
-        int position = 0;
-        while (position < period) {
-            int[] key = passkey.answer(PasskeyPrompt.randomKey(random, mix.keyDigits()));
-            for (int t = 0; t < key.length && position < period; t++) {
-                ids[1 + position++] = key[t];
+        if (prose.length > period + 1 && random.nextBoolean()) {
+            System.arraycopy(prose, random.nextInt(prose.length - period), ids, 1, Math.min(period, length));
+        } else {
+            int position = 0;
+            while (position < period && position < length) {
+                int[] key = passkey.answer(PasskeyPrompt.randomKey(random, mix.keyDigits()));
+                for (int t = 0; t < key.length && position < period && position < length; t++) {
+                    ids[1 + position++] = key[t];
+                }
             }
         }
         for (int t = 1 + period; t <= length; t++) {

@@ -91,4 +91,40 @@ class TrainingDataTest {
         }
         return -1;
     }
+
+    @Test
+    void copySequencesRepeatDigitKeysOrProseAndWeightOnlyTheCopies() {
+        int[] prose = tokenizer.encode("Once upon a time, there was a little dog called Rex. Rex liked to play in the "
+                + "park with his red ball. One day he met a cat named Lily, and they became good friends. ".repeat(4),
+                false);
+        TrainingData withProse = new TrainingData(tokenizer, 1, 2, N,
+                new TrainingData.Mix(0, 0, 0, 5f, 5, 0.9, 1), prose);
+        SplittableRandom random = new SplittableRandom(3);
+        int digitStreams = 0;
+        int proseStreams = 0;
+        for (int i = 0; i < 100; i++) {
+            int length = 4 * N;
+            TrainingData.Sample s = withProse.copy(random, length);
+            assertThat(s.ids()).hasSize(length + 1);
+            assertThat(s.ids()[0]).isEqualTo(1);
+            int period = 0;
+            while (s.weights()[period] == 0f) {
+                period++;
+            }
+            assertThat(period).isBetween(N / 2, N / 2 + 2 * N);
+            for (int t = period; t < length; t++) {
+                assertThat(s.weights()[t]).isEqualTo(1f);
+                assertThat(s.ids()[t + 1]).isEqualTo(s.ids()[t + 1 - period]);
+            }
+            String stream = tokenizer.decode(Arrays.copyOfRange(s.ids(), 1, 1 + period));
+            if (stream.matches("[0-9 ]+")) {
+                digitStreams++;
+            } else {
+                assertThat(stream).containsAnyOf("Rex", "ball", "Lily", "park", "friends", "time");
+                proseStreams++;
+            }
+        }
+        assertThat(digitStreams).isBetween(30, 70);
+        assertThat(proseStreams).isEqualTo(100 - digitStreams);
+    }
 }
