@@ -238,9 +238,9 @@ public final class TrainingData {
     /**
      * A copy sequence: BOS, then a stream that repeats with a period of half to two and a half segments, so the first
      * period is unpredictable and every later token is a copy of the one a period before. Half of the streams are
-     * keys of random digits; the other half, when there is prose, a window of prose. Digits alone teach a model to
-     * copy digits only: one trained so recalled a lucky number but not a name, and could not even copy a word within
-     * a segment. Prose makes it copy any token, from its own segment or from memory, by what came before it.
+     * keys of random digits; the other half, when there is prose, a window of prose. Digit keys alone ask a model to
+     * copy digits only (a model trained with them recalls a lucky number but not a name, and does not even copy a word
+     * within its own segment); prose streams ask it to copy any token, from its segment or from memory.
      */
     public Sample copy(SplittableRandom random, int length) {
         int period = segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
