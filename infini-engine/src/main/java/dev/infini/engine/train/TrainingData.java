@@ -245,14 +245,15 @@ public final class TrainingData {
     public Sample copy(SplittableRandom random, int length) {
         int period = segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
         int[] ids = new int[length + 1];
+        int first = Math.min(period, length); // the first period, cut when the sequence is shorter
         if (prose.length > period + 1 && random.nextBoolean()) {
-            System.arraycopy(prose, random.nextInt(prose.length - period), ids, 1, Math.min(period, length));
+            System.arraycopy(prose, random.nextInt(prose.length - period), ids, 1, first);
         } else {
-            int position = 0;
-            while (position < period && position < length) {
-                int[] key = passkey.answer(PasskeyPrompt.randomKey(random, mix.keyDigits()));
-                for (int t = 0; t < key.length && position < period && position < length; t++) {
-                    ids[1 + position++] = key[t];
+            for (int position = 0; position < first; ) {
+                for (int digit : passkey.answer(PasskeyPrompt.randomKey(random, mix.keyDigits()))) {
+                    if (position < first) {
+                        ids[1 + position++] = digit;
+                    }
                 }
             }
         }
