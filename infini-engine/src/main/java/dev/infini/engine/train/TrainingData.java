@@ -26,8 +26,9 @@ public final class TrainingData {
     /**
      * Mixture and emphasis.
      *
-     * @param copy share of copy sequences: random keys repeating with a period, some shorter than a segment (local
-     *             copying) and some longer (copying through the memory), every repeated token a target
+     * @param copy share of copy sequences: digit keys, prose windows or shuffled prose tokens repeating with a period,
+     *             some shorter than a segment (local copying) and some longer (copying through the memory), every
+     *             repeated token a target
      */
     public record Mix(double passkey, double chat, double prose, float answerWeight, int keyDigits,
                       double earlierSegmentFraction, double copy) {
@@ -237,17 +238,24 @@ public final class TrainingData {
 
     /**
      * A copy sequence: BOS, then a stream that repeats with a period of half to two and a half segments, so the first
-     * period is unpredictable and every later token is a copy of the one a period before. Half of the streams are
-     * keys of random digits; the other half, when there is prose, a window of prose. Digit keys alone ask a model to
-     * copy digits only (a model trained with them recalls a lucky number but not a name, and does not even copy a word
-     * within its own segment); prose streams ask it to copy any token, from its segment or from memory.
+     * period is unpredictable and every later token is a copy of the one a period before. When there is prose, a third
+     * of the streams each are keys of random digits, a window of prose, and prose tokens drawn one by one at random
+     * (no order a language model could predict, so only copying lowers their loss: the task that grows induction heads
+     * fastest); without prose, all are digit keys. Digit keys alone ask a model to copy digits only (a model trained
+     * with them recalls a lucky number but not a name, and does not even copy a word within its own segment); prose
+     * streams ask it to copy any token, from its segment or from memory.
      */
     public Sample copy(SplittableRandom random, int length) {
         int period = segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
         int[] ids = new int[length + 1];
         int first = Math.min(period, length); // the first period, cut when the sequence is shorter
-        if (prose.length > period + 1 && random.nextBoolean()) {
+        int kind = prose.length > period + 1 ? random.nextInt(3) : 0;
+        if (kind == 1) {
             System.arraycopy(prose, random.nextInt(prose.length - period), ids, 1, first);
+        } else if (kind == 2) {
+            for (int position = 0; position < first; position++) {
+                ids[1 + position] = prose[random.nextInt(prose.length)];
+            }
         } else {
             for (int position = 0; position < first; ) {
                 for (int digit : passkey.answer(PasskeyPrompt.randomKey(random, mix.keyDigits()))) {
