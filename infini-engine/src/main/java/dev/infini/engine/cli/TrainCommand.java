@@ -104,8 +104,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prose-share", defaultValue = "0.15", description = "Share of prose windows (default: ${DEFAULT-VALUE}).")
     double proseShare;
 
-    @Option(names = "--copy-share", defaultValue = "0", description = "Share of copy sequences: a stream of digit keys, a prose window or shuffled prose tokens"
-            + " that repeats, so that the model learns to copy any token (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--copy-share", defaultValue = "0", description = "Share of copy sequences: a stream of digit"
+            + " keys, a prose window or shuffled prose tokens that repeats, so that the model learns to copy any token"
+            + " (default: ${DEFAULT-VALUE}).")
     double copyShare;
 
     @Option(names = "--answer-weight", defaultValue = "5", description = "Loss weight of answer tokens (default: ${DEFAULT-VALUE}).")
