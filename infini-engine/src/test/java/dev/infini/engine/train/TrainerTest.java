@@ -37,7 +37,11 @@ class TrainerTest {
         double first = Double.parseDouble(csv.get(1).split(",")[1]);
         double last = Double.parseDouble(csv.get(csv.size() - 1).split(",")[1]);
         assertThat(last).as("mean loss of the last 5 steps vs the first 5").isLessThan(first * 0.8);
-        assertThat(log.toString()).contains("step 20/20", "tok/s", "loss");
+        assertThat(log.toString()).contains("step 20/20", "tok/s", "loss", "answer tokens");
+        String[] evaluated = csv.get(csv.size() - 1).split(",", -1);
+        assertThat(csv.get(0).split(",")).hasSize(evaluated.length).endsWith("val_answer_tokens");
+        // a sequence matches exactly only when all its answer tokens do, so the token share is at least the exact one
+        assertThat(Double.parseDouble(evaluated[8])).isBetween(Double.parseDouble(evaluated[5]), 1.0);
         assertThat(out.resolve("loss.png")).isRegularFile();
         try (InfiniModel model = InfiniModel.load(out.resolve("last"), EngineOptions.builder().device("cpu").build());
              Session session = model.newSession()) {
