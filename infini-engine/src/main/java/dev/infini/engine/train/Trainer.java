@@ -94,7 +94,9 @@ public final class Trainer {
                 Validation validation = new Validation(data, settings);
                 Path log = out.resolve("loss.csv");
                 if (!Files.exists(log)) {
-                    Files.writeString(log, "step,loss,lr,grad_norm,tokens_per_s,val_passkey,val_passkey_off,elapsed_s,val_answer_tokens\n");
+                    // val_answer_tokens came last, after elapsed_s, so that older logs keep their column positions
+                    Files.writeString(log, "step,loss,lr,grad_norm,tokens_per_s,val_passkey,val_passkey_off,elapsed_s,"
+                            + "val_answer_tokens\n");
                 }
                 double elapsedBefore = resume ? state.get("elapsed_s").getAsDouble() : 0;
                 long start = System.nanoTime();
@@ -161,13 +163,14 @@ public final class Trainer {
                             }
                         }
                         double mean = lossSum / Math.max(lossCount, 1);
-                        Files.writeString(log, String.format(java.util.Locale.ROOT, "%d,%.5f,%.3e,%.3f,%.1f,%s,%s,%.1f,%s%n",
+                        Files.writeString(log, String.format(java.util.Locale.ROOT,
+                                "%d,%.5f,%.3e,%.3f,%.1f,%s,%s,%.1f,%s%n",
                                 done, mean, lr, norm, tokensPerSecond, val, valOff, elapsed, valTokens),
                                 StandardOpenOption.APPEND);
                         progress.println(progressLine(done, settings.steps(), mean, tokensPerSecond, lr, elapsed,
                                 (optimizer.skipped() > 0 ? " | " + optimizer.skipped() + " steps skipped (non-finite gradients)" : "")
-                                        + (evaluate ? " | val passkey " + val + ", answer tokens " + valTokens + " (memory off " + valOff
-                                        + ")" : "")));
+                                        + (evaluate ? " | val passkey " + val + ", answer tokens " + valTokens
+                                        + " (memory off " + valOff + ")" : "")));
                         lossSum = 0;
                         lossCount = 0;
                         tokens = 0;
