@@ -153,11 +153,11 @@ public final class Trainer {
                         String valTokens = "";
                         if (evaluate) {
                             Validation.Score score = validation.score(model, root);
-                            val = String.format(java.util.Locale.ROOT, "%.4f", score.memoryOn());
-                            valOff = String.format(java.util.Locale.ROOT, "%.4f", score.memoryOff());
-                            valTokens = String.format(java.util.Locale.ROOT, "%.4f", score.answerTokensOn());
-                            if (score.memoryOn() > bestValidation) {
-                                bestValidation = score.memoryOn();
+                            val = String.format(java.util.Locale.ROOT, "%.4f", score.on().sequences());
+                            valOff = String.format(java.util.Locale.ROOT, "%.4f", score.off().sequences());
+                            valTokens = String.format(java.util.Locale.ROOT, "%.4f", score.on().tokens());
+                            if (score.on().sequences() > bestValidation) {
+                                bestValidation = score.on().sequences();
                                 model.save(best, tokenizerDir);
                                 writeTrainerState(best, done, bestValidation, elapsed, false);
                             }
@@ -224,11 +224,12 @@ public final class Trainer {
      * the exact match (8 sequences of 32K tokens sat at 50 % for three phases while the key's digits improved).
      */
     static final class Validation {
-        record Score(double memoryOn, double memoryOff, double answerTokensOn) {
+        /** The accuracy with the memory on and with it off. */
+        record Score(Accuracy on, Accuracy off) {
         }
 
         /** Exact matches and correct answer tokens, each as a share. */
-        private record Accuracy(double sequences, double tokens) {
+        record Accuracy(double sequences, double tokens) {
         }
 
         private static final int SEGMENTS_PER_VALIDATION_PASS = 256;
@@ -252,8 +253,7 @@ public final class Trainer {
         }
 
         Score score(TrainableModel model, NDManager root) {
-            Accuracy on = accuracy(model, root, true);
-            return new Score(on.sequences(), accuracy(model, root, false).sequences(), on.tokens());
+            return new Score(accuracy(model, root, true), accuracy(model, root, false));
         }
 
         private Accuracy accuracy(TrainableModel model, NDManager root, boolean memory) {
