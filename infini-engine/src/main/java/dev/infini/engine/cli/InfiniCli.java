@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 InitCommand.class,
                 BenchCommand.class,
                 TrainCommand.class,
+                VocabCommand.class,
                 PasskeyCommand.class,
                 ChatRecallCommand.class,
         })

@@ -212,6 +212,13 @@ public record ModelConfig(
                 eosTokenIds, settings);
     }
 
+    /** Returns a copy with another vocabulary size (a grown tokenizer). */
+    public ModelConfig withVocabSize(int size) {
+        return new ModelConfig(modelType, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                size, rmsNormEps, ropeTheta, ropeScaling, attentionBias, tieWordEmbeddings, bosTokenId,
+                eosTokenIds, infini);
+    }
+
     private static int required(JsonObject json, String key) {
         if (!json.has(key) || json.get(key).isJsonNull()) {
             throw new IllegalArgumentException("\"" + key + "\" is missing");

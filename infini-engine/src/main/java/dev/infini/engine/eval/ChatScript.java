@@ -59,6 +59,15 @@ public final class ChatScript {
         return facts;
     }
 
+    /** Every value a fact can take except lucky numbers: names, colors, pet names, cities. */
+    public static List<String> values() {
+        List<String> values = new ArrayList<>();
+        for (String[] kind : new String[][] {NAMES, COLORS, PETS, CITIES}) {
+            values.addAll(List.of(kind));
+        }
+        return values;
+    }
+
     /**
      * A small-talk turn: what the user says and a reply about it. In evaluation the model writes its own reply; in
      * training the reply follows the message (the story is about the animal asked for, the advice about the thing),

@@ -109,6 +109,64 @@ class CliTest {
     }
 
     @Test
+    void vocabGrowsTheTokenizerAndStartsEachNewEmbeddingAtTheMeanOfItsParts(@TempDir Path dir) throws Exception {
+        Path tiny = dir.resolve("tiny");
+        assertThat(InfiniCli.run("init", tiny.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
+                "--segment-length", "64", "--seed", "7")).isZero();
+        Path grown = dir.resolve("grown");
+        int code = InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "60",
+                "--prose-tokens", "0", "--chats", "40", "--passkeys", "4");
+        assertThat(code).isZero();
+        int vocab = dev.infini.engine.config.ModelConfig.read(grown).vocabSize();
+        assertThat(vocab).isEqualTo(512 + 60);
+        assertThat(stdout()).contains("vocabulary 512 -> 572");
+        var before = dev.infini.engine.weights.Checkpoint.open(tiny);
+        var after = dev.infini.engine.weights.Checkpoint.open(grown);
+        float[] oldRows = floats(before, "model.embed_tokens.weight", 512, 64);
+        float[] newRows = floats(after, "model.embed_tokens.weight", vocab, 64);
+        assertThat(java.util.Arrays.copyOf(newRows, oldRows.length)).containsExactly(oldRows);
+        assertThat(floats(after, "model.layers.1.mlp.up_proj.weight", 128, 64))
+                .containsExactly(floats(before, "model.layers.1.mlp.up_proj.weight", 128, 64));
+        // a new whole word: its row is the mean of the rows of the old tokens that spell it
+        JsonObject pieces = JsonParser.parseString(Files.readString(grown.resolve("tokenizer.json")))
+                .getAsJsonObject().getAsJsonObject("model").getAsJsonObject("vocab");
+        int checked = 0;
+        try (var old = dev.infini.engine.tokenizer.InfiniTokenizer.load(tiny, 512)) {
+            for (var e : pieces.entrySet()) {
+                int id = e.getValue().getAsInt();
+                if (id < 512 || !e.getKey().startsWith("▁")) {
+                    continue;
+                }
+                int[] parts = old.encode(e.getKey().substring(1), false);
+                for (int j = 0; j < 64; j++) {
+                    float mean = 0;
+                    for (int part : parts) {
+                        mean += oldRows[part * 64 + j] / parts.length;
+                    }
+                    assertThat(newRows[id * 64 + j]).isCloseTo(mean, org.assertj.core.data.Offset.offset(1e-6f));
+                }
+                checked++;
+            }
+        }
+        assertThat(checked).isPositive();
+        out.reset();
+        assertThat(InfiniCli.run("generate", "-m", grown.toString(), "--device", "cpu", "-n", "5",
+                "My dog is called")).isZero();
+        assertThat(stdout()).startsWith("My dog is called");
+        // an output folder that holds a checkpoint is refused, not overwritten
+        assertThat(InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "5",
+                "--prose-tokens", "0")).isNotZero();
+        assertThat(dev.infini.engine.config.ModelConfig.read(grown).vocabSize()).isEqualTo(vocab);
+    }
+
+    private static float[] floats(dev.infini.engine.weights.Checkpoint checkpoint, String name, long... shape) {
+        java.nio.FloatBuffer buffer = checkpoint.readFloats(name, shape);
+        float[] out = new float[buffer.remaining()];
+        buffer.get(out);
+        return out;
+    }
+
+    @Test
     void badArgumentsExitWithUsageError() {
         assertThat(InfiniCli.run("generate")).isEqualTo(2);
         assertThat(InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "/no/such/file")).isEqualTo(2);
