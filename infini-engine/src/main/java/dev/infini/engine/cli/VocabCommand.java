@@ -121,7 +121,7 @@ final class VocabCommand implements Callable<Integer> {
             System.out.printf("learned %,d merges (%,d new tokens) from %,d tokens of text: vocabulary %,d -> %,d;"
                     + " wrote %s%n", learned.size(), added.size(), tokens, config.vocabSize(), grown.vocabSize(), output);
             try (InfiniTokenizer extended = InfiniTokenizer.load(output, grown.vocabSize())) {
-                for (String value : ChatScript.values()) {
+                for (String value : ChatScript.words()) {
                     System.out.printf("  %-8s %d -> %d tokens%n", value, tokenizer.encode(" " + value, false).length,
                             extended.encode(" " + value, false).length);
                 }

@@ -59,13 +59,16 @@ public final class ChatScript {
         return facts;
     }
 
-    /** Every value a fact can take except lucky numbers: names, colors, pet names, cities. */
-    public static List<String> values() {
-        List<String> values = new ArrayList<>();
-        for (String[] kind : new String[][] {NAMES, COLORS, PETS, CITIES}) {
-            values.addAll(List.of(kind));
+    /**
+     * Every word the script puts in a slot: the values of facts (lucky numbers aside) and the animals, things and
+     * feelings of small talk.
+     */
+    public static List<String> words() {
+        List<String> words = new ArrayList<>();
+        for (String[] kind : new String[][] {NAMES, COLORS, PETS, CITIES, ANIMALS, THINGS, FEELINGS}) {
+            words.addAll(List.of(kind));
         }
-        return values;
+        return words;
     }
 
     /**

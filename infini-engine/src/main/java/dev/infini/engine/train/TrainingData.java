@@ -26,9 +26,9 @@ public final class TrainingData {
     /**
      * Mixture and emphasis.
      *
-     * @param copy share of copy sequences: digit keys, prose windows or shuffled prose tokens repeating with a period,
-     *             some shorter than a segment (local copying) and some longer (copying through the memory), every
-     *             repeated token a target
+     * @param copy share of copy sequences: chat words, digit keys, prose windows or shuffled prose tokens repeating
+     *             with a period, some shorter than a segment (local copying) and some longer (copying through the
+     *             memory), every repeated token a target
      */
     public record Mix(double passkey, double chat, double prose, float answerWeight, int keyDigits,
                       double earlierSegmentFraction, double copy) {
@@ -41,6 +41,7 @@ public final class TrainingData {
     private final int[] prose;
     private final int eos;
     private final int bos;
+    private final int[][] chatWords; // the tokens of each slot word of the chat script, as they follow a space
 
     /**
      * @param prose a token stream of public-domain text (may be empty: its share then goes to the passkey task)
@@ -54,6 +55,11 @@ public final class TrainingData {
         this.prose = prose;
         this.eos = eosTokenId;
         this.bos = bosTokenId;
+        this.chatWords = ChatScript.words().stream().map(word -> {
+            int[] withMarker = tokenizer.encode("a " + word, false); // "a" keeps the word's leading space marker
+            int[] alone = tokenizer.encode("a", false);
+            return Arrays.copyOfRange(withMarker, alone.length, withMarker.length);
+        }).toArray(int[][]::new);
     }
 
     public PasskeyPrompt passkey() {
@@ -237,20 +243,34 @@ public final class TrainingData {
     }
 
     /**
-     * A copy sequence: BOS, then a stream that repeats with a period of half to two and a half segments, so the first
-     * period is unpredictable and every later token is a copy of the one a period before. When there is prose, a third
-     * of the streams each are keys of random digits, a window of prose, and prose tokens drawn one by one at random
-     * (no order a language model could predict, so only copying lowers their loss: the task that grows induction heads
-     * fastest); without prose, all are digit keys. Digit keys alone ask a model to copy digits only (a model trained
-     * with them recalls a lucky number but not a name, and does not even copy a word within its own segment); prose
-     * streams ask it to copy any token, from its segment or from memory.
+     * A copy sequence: BOS, then a stream that repeats with a period of N/8 to two and a half segments, so the first
+     * period is unpredictable and every later token is a copy of the one a period before. Half the streams are the
+     * chat script's slot words (names, colours, pets, cities, animals, things, feelings) drawn at random: a model copies
+     * a token only once it has learned to carry that token's identity through attention, which takes hundreds of
+     * examples per token, and these are the tokens chat recall must carry. When there is prose, a sixth of the streams
+     * each are keys of random digits, a window of prose, and prose tokens drawn one by one at random (no order a
+     * language model could predict, so only copying lowers their loss); without prose, the other half are digit keys.
      */
     public Sample copy(SplittableRandom random, int length) {
-        int period = segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
+        // half the streams repeat inside a segment (copying from the open segment, the induction task a small model
+        // learns in a few hundred steps), the others with a period of half to two and a half segments (mostly through
+        // the memory)
+        int shortest = Math.max(2, segmentLength / 8);
+        int period = random.nextBoolean() ? shortest + random.nextInt(Math.max(1, segmentLength / 2 - shortest))
+                : segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
         int[] ids = new int[length + 1];
         int first = Math.min(period, length); // the first period, cut when the sequence is shorter
-        int kind = prose.length > period + 1 ? random.nextInt(3) : 0;
-        if (kind == 1) {
+        // half the streams are chat words, the rest digits, a prose window or shuffled prose (the last two need prose)
+        int kind = random.nextBoolean() ? 3 : prose.length > period + 1 ? random.nextInt(3) : 0;
+        if (kind == 3) {
+            for (int position = 0; position < first; ) {
+                for (int token : chatWords[random.nextInt(chatWords.length)]) {
+                    if (position < first) {
+                        ids[1 + position++] = token;
+                    }
+                }
+            }
+        } else if (kind == 1) {
             System.arraycopy(prose, random.nextInt(prose.length - period), ids, 1, first);
         } else if (kind == 2) {
             for (int position = 0; position < first; position++) {

@@ -81,7 +81,6 @@ class TrainableModelTest {
             }
             float[][] weights = new float[1][2 * n];
             weights[0][2 * n - 1] = 1f; // only the last prediction of the second segment counts
-            NDArray wq = model.parameters().get("model.layers.0.self_attn.k_proj.weight");
             for (boolean memory : new boolean[] {true, false}) {
                 try (NDManager step = root.newSubManager()) {
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -102,7 +101,6 @@ class TrainableModelTest {
                     }
                 }
             }
-            assertThat(wq).isNotNull();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.infini.engine.train;
 
 import dev.infini.engine.SharedData;
+import dev.infini.engine.eval.ChatScript;
 import dev.infini.engine.eval.PasskeyPrompt;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 import org.junit.jupiter.api.AfterAll;
@@ -94,7 +95,7 @@ class TrainingDataTest {
     }
 
     @Test
-    void copySequencesRepeatDigitKeysProseWindowsOrShuffledProseAndWeightOnlyTheCopies() {
+    void copySequencesRepeatChatWordsDigitKeysProseWindowsOrShuffledProseInsideASegmentOrAcrossAndWeightOnlyTheCopies() {
         int[] prose = tokenizer.encode("Once upon a time, there was a little dog called Rex. Rex liked to play in the "
                 + "park with his red ball. One day he met a cat named Lily, and they became good friends. ".repeat(4),
                 false);
@@ -104,6 +105,12 @@ class TrainingDataTest {
         int digitStreams = 0;
         int windowStreams = 0;
         int shuffledStreams = 0;
+        int wordStreams = 0;
+        int localStreams = 0;
+        int[][] words = ChatScript.words().stream().map(w -> {
+            int[] ids = tokenizer.encode("a " + w, false);
+            return Arrays.copyOfRange(ids, tokenizer.encode("a", false).length, ids.length);
+        }).toArray(int[][]::new);
         for (int i = 0; i < 100; i++) {
             int length = 4 * N;
             TrainingData.Sample s = withProse.copy(random, length);
@@ -113,13 +120,16 @@ class TrainingDataTest {
             while (s.weights()[period] == 0f) {
                 period++;
             }
-            assertThat(period).isBetween(N / 2, N / 2 + 2 * N);
+            assertThat(period).isBetween(N / 8, N / 2 + 2 * N);
+            localStreams += period < N / 2 ? 1 : 0;
             for (int t = period; t < length; t++) {
                 assertThat(s.weights()[t]).isEqualTo(1f);
                 assertThat(s.ids()[t + 1]).isEqualTo(s.ids()[t + 1 - period]);
             }
             int[] stream = Arrays.copyOfRange(s.ids(), 1, 1 + period);
-            if (tokenizer.decode(stream).matches("[0-9 ]+")) {
+            if (isChatWords(stream, 0, words)) {
+                wordStreams++;
+            } else if (tokenizer.decode(stream).matches("[0-9 ]+")) {
                 digitStreams++;
             } else {
                 assertThat(IntStream.of(stream).allMatch(id -> IntStream.of(prose).anyMatch(p -> p == id)))
@@ -131,9 +141,25 @@ class TrainingDataTest {
                 }
             }
         }
-        assertThat(digitStreams).isBetween(20, 47);
-        assertThat(windowStreams).isBetween(20, 47);
-        assertThat(shuffledStreams).isBetween(20, 47);
+        assertThat(wordStreams).isBetween(35, 65);
+        assertThat(digitStreams).isBetween(6, 30);
+        assertThat(windowStreams).isBetween(6, 30);
+        assertThat(shuffledStreams).isBetween(6, 30);
+        assertThat(localStreams).as("streams that repeat inside one segment").isBetween(35, 65);
+    }
+
+    /** Whether stream[from..] is chat slot words one after another, the last one possibly cut by the stream's end. */
+    private static boolean isChatWords(int[] stream, int from, int[][] words) {
+        if (from == stream.length) {
+            return true;
+        }
+        for (int[] word : words) {
+            int n = Math.min(word.length, stream.length - from);
+            if (Arrays.equals(stream, from, from + n, word, 0, n) && isChatWords(stream, from + n, words)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether stream is a contiguous run of tokens somewhere in text. */
