@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * Chat recall: a user states a fact in the first turn, then talks about other things for at least
  * {@code minSegments} segments (the model writes its own replies), then asks for the fact. A trial is correct when
- * the last reply contains the fact's value ({@link #mentions}).
+ * the last reply contains the fact's value ({@link #mentions}). With 0 segments the question follows the fact's turn
+ * at once, so that the fact is usually still in the open segment: recall by local attention, the baseline.
  * <p>
  * The script and the scoring live here; the conversation goes through a {@link Chat}. {@link #engine} talks to the
  * engine directly: between turns the conversation's whole state leaves the session as bytes ({@link StateCodec})
@@ -73,8 +74,8 @@ public final class ChatRecallEvaluator {
 
     /** An evaluation through any chat. */
     public ChatRecallEvaluator(Chat chat, int minSegments) {
-        if (minSegments < 1) {
-            throw new IllegalArgumentException("min segments must be at least 1, got " + minSegments);
+        if (minSegments < 0) {
+            throw new IllegalArgumentException("min segments must be at least 0, got " + minSegments);
         }
         this.chat = chat;
         this.minSegments = minSegments;

@@ -29,6 +29,20 @@ class ChatRecallEvaluatorTest {
     }
 
     @Test
+    void zeroSegmentsAsksRightAfterTheFactAndNegativeIsRefused() {
+        EngineOptions options = EngineOptions.builder().device("cpu").segmentLength(32).gateInit(0f).build();
+        try (InfiniModel model = InfiniModel.load(SharedData.stories260k(), options)) {
+            List<ChatRecallEvaluator.Trial> trials = new ChatRecallEvaluator(model, 0, 12).run(2, 7, t -> { });
+            for (ChatRecallEvaluator.Trial t : trials) {
+                assertThat(t.turns()).isEqualTo(2); // the fact, then the question
+                assertThat(t.segmentsBetween()).isZero();
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ChatRecallEvaluator(model, -1, 12))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 0");
+        }
+    }
+
+    @Test
     void aReplyCountsOnlyWhenItNamesTheValueAsAWord() {
         assertThat(ChatRecallEvaluator.mentions("Your name is Tom.", "Tom")).isTrue();
         assertThat(ChatRecallEvaluator.mentions("your dog is called max", "Max")).isTrue();

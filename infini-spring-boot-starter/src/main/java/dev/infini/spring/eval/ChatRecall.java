@@ -176,7 +176,8 @@ public final class ChatRecall implements ChatRecallEvaluator.Chat {
         int trials;
 
         @Option(names = "--min-segments", defaultValue = "10",
-                description = "Segments of other talk between the fact and the question (default: ${DEFAULT-VALUE}).")
+                description = "Segments of other talk between the fact and the question; 0 asks right after the"
+                        + " fact, usually inside the open segment (default: ${DEFAULT-VALUE}).")
         int minSegments;
 
         @Option(names = "--max-reply-tokens", defaultValue = "40",
