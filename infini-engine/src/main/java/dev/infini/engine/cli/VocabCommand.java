@@ -97,7 +97,14 @@ final class VocabCommand implements Callable<Integer> {
             Progress progress = new Progress(System.err, "vocab", add, "tokens");
             List<BpeExtension.Merge> learned = extension.learn(streams, add, minFrequency,
                     n -> progress.update(n, n, "tokens"));
-            List<BpeExtension.Merge> added = learned.stream().filter(t -> t.id() >= config.vocabSize()).toList();
+            // one embedding row per new token, though a later merge may lead to a token an earlier one created
+            Map<Integer, BpeExtension.Merge> newTokens = new java.util.TreeMap<>();
+            for (BpeExtension.Merge m : learned) {
+                if (m.id() >= config.vocabSize()) {
+                    newTokens.putIfAbsent(m.id(), m);
+                }
+            }
+            List<BpeExtension.Merge> added = List.copyOf(newTokens.values());
             progress.finish(added.size(), added.size(), "done");
             Files.createDirectories(output);
             extension.writeTokenizer(output.resolve("tokenizer.json"), learned);
@@ -113,13 +120,18 @@ final class VocabCommand implements Callable<Integer> {
             System.out.printf("learned %,d merges (%,d new tokens) from %,d tokens of text: vocabulary %,d -> %,d;"
                     + " wrote %s%n", learned.size(), added.size(), tokens, config.vocabSize(), grown.vocabSize(), output);
             try (InfiniTokenizer extended = InfiniTokenizer.load(output, grown.vocabSize())) {
-                for (String value : ChatScript.words()) {
-                    System.out.printf("  %-8s %d -> %d tokens%n", value, tokenizer.encode(" " + value, false).length,
-                            extended.encode(" " + value, false).length);
+                System.out.println("tokens per chat slot word, after a space (before -> after):");
+                for (String word : ChatScript.words()) {
+                    System.out.printf("  %-8s %d -> %d%n", word, tokensAfterASpace(tokenizer, word),
+                            tokensAfterASpace(extended, word));
                 }
             }
         }
         return 0;
+    }
+
+    private static int tokensAfterASpace(InfiniTokenizer tokenizer, String word) {
+        return tokenizer.encode("a " + word, false).length - tokenizer.encode("a", false).length;
     }
 
     /** Copies every tensor; the embeddings (and an untied LM head) get one row per new token: the mean of its parts. */
