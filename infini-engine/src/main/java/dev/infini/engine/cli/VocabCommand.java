@@ -122,16 +122,12 @@ final class VocabCommand implements Callable<Integer> {
             try (InfiniTokenizer extended = InfiniTokenizer.load(output, grown.vocabSize())) {
                 System.out.println("tokens per chat slot word, after a space (before -> after):");
                 for (String word : ChatScript.words()) {
-                    System.out.printf("  %-8s %d -> %d%n", word, tokensAfterASpace(tokenizer, word),
-                            tokensAfterASpace(extended, word));
+                    System.out.printf("  %-8s %d -> %d%n", word, tokenizer.encodeAfterSpace(word).length,
+                            extended.encodeAfterSpace(word).length);
                 }
             }
         }
         return 0;
-    }
-
-    private static int tokensAfterASpace(InfiniTokenizer tokenizer, String word) {
-        return tokenizer.encode("a " + word, false).length - tokenizer.encode("a", false).length;
     }
 
     /** Copies every tensor; the embeddings (and an untied LM head) get one row per new token: the mean of its parts. */

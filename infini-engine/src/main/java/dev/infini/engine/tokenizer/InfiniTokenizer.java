@@ -93,6 +93,15 @@ public final class InfiniTokenizer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The tokens of a word as it reads after a space inside text (with the word-start marker a SentencePiece tokenizer
+     * puts there), without special tokens.
+     */
+    public int[] encodeAfterSpace(String word) {
+        int[] withPrefix = encode("a " + word, false);
+        return java.util.Arrays.copyOfRange(withPrefix, encode("a", false).length, withPrefix.length);
+    }
+
     /** Decodes ids to text, leaving out special tokens. */
     public String decode(int[] ids) {
         return decode(ids, true);

@@ -55,11 +55,7 @@ public final class TrainingData {
         this.prose = prose;
         this.eos = eosTokenId;
         this.bos = bosTokenId;
-        this.chatWords = ChatScript.words().stream().map(word -> {
-            int[] withMarker = tokenizer.encode("a " + word, false); // "a" keeps the word's leading space marker
-            int[] alone = tokenizer.encode("a", false);
-            return Arrays.copyOfRange(withMarker, alone.length, withMarker.length);
-        }).toArray(int[][]::new);
+        this.chatWords = ChatScript.words().stream().map(tokenizer::encodeAfterSpace).toArray(int[][]::new);
     }
 
     public PasskeyPrompt passkey() {

@@ -80,4 +80,15 @@ class InfiniTokenizerTest {
     private static String quote(String text) {
         return "\"" + text.replace("\n", "\\n").replace("\t", "\\t") + "\"";
     }
+
+    @Test
+    void aWordAfterASpaceKeepsItsWordStartMarker() {
+        int[] inText = tokenizer.encode("My dog is called Rex.", false);
+        int[] word = tokenizer.encodeAfterSpace("Rex");
+        assertThat(tokenizer.decode(word)).isEqualTo("Rex");
+        // the word's tokens appear as they are inside the sentence
+        assertThat(java.util.Collections.indexOfSubList(
+                java.util.Arrays.stream(inText).boxed().toList(), java.util.Arrays.stream(word).boxed().toList()))
+                .isPositive();
+    }
 }

@@ -107,10 +107,7 @@ class TrainingDataTest {
         int shuffledStreams = 0;
         int wordStreams = 0;
         int localStreams = 0;
-        int[][] words = ChatScript.words().stream().map(w -> {
-            int[] ids = tokenizer.encode("a " + w, false);
-            return Arrays.copyOfRange(ids, tokenizer.encode("a", false).length, ids.length);
-        }).toArray(int[][]::new);
+        int[][] words = ChatScript.words().stream().map(tokenizer::encodeAfterSpace).toArray(int[][]::new);
         for (int i = 0; i < 100; i++) {
             int length = 4 * N;
             TrainingData.Sample s = withProse.copy(random, length);
