@@ -95,16 +95,9 @@ final class VocabCommand implements Callable<Integer> {
             }
             long tokens = streams.stream().mapToLong(s -> s.length).sum();
             Progress progress = new Progress(System.err, "vocab", add, "tokens");
-            List<BpeExtension.Merge> learned = extension.learn(streams, add, minFrequency,
+            BpeExtension.Learned learned = extension.learn(streams, add, minFrequency,
                     n -> progress.update(n, n, "tokens"));
-            // one embedding row per new token, though a later merge may lead to a token an earlier one created
-            Map<Integer, BpeExtension.Merge> newTokens = new java.util.TreeMap<>();
-            for (BpeExtension.Merge m : learned) {
-                if (m.id() >= config.vocabSize()) {
-                    newTokens.putIfAbsent(m.id(), m);
-                }
-            }
-            List<BpeExtension.Merge> added = List.copyOf(newTokens.values());
+            List<BpeExtension.Merge> added = learned.newTokens();
             progress.finish(added.size(), added.size(), "done");
             Files.createDirectories(output);
             extension.writeTokenizer(output.resolve("tokenizer.json"), learned);
@@ -118,7 +111,7 @@ final class VocabCommand implements Callable<Integer> {
             Files.writeString(output.resolve("config.json"), new com.google.gson.GsonBuilder().setPrettyPrinting()
                     .create().toJson(grown.toJson()));
             System.out.printf("learned %,d merges (%,d new tokens) from %,d tokens of text: vocabulary %,d -> %,d;"
-                    + " wrote %s%n", learned.size(), added.size(), tokens, config.vocabSize(), grown.vocabSize(), output);
+                    + " wrote %s%n", learned.merges().size(), added.size(), tokens, config.vocabSize(), grown.vocabSize(), output);
             try (InfiniTokenizer extended = InfiniTokenizer.load(output, grown.vocabSize())) {
                 System.out.println("tokens per chat slot word, after a space (before -> after):");
                 for (String word : ChatScript.words()) {
@@ -131,7 +124,7 @@ final class VocabCommand implements Callable<Integer> {
     }
 
     /** Copies every tensor; the embeddings (and an untied LM head) get one row per new token: the mean of its parts. */
-    private void writeWeights(ModelConfig config, ModelConfig grown, List<BpeExtension.Merge> learned)
+    private void writeWeights(ModelConfig config, ModelConfig grown, List<BpeExtension.Merge> newTokens)
             throws IOException {
         Checkpoint checkpoint = Checkpoint.open(model);
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
@@ -143,7 +136,7 @@ final class VocabCommand implements Callable<Integer> {
             if (name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight")) {
                 int h = config.hiddenSize();
                 float[] rows = java.util.Arrays.copyOf(data, grown.vocabSize() * h);
-                for (BpeExtension.Merge t : learned) {
+                for (BpeExtension.Merge t : newTokens) {
                     for (int part : t.parts()) {
                         for (int j = 0; j < h; j++) {
                             rows[t.id() * h + j] += data[part * h + j] / t.parts().length;

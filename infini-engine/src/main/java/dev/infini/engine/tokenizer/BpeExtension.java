@@ -49,10 +49,18 @@ public final class BpeExtension {
         }
     }
 
+    /**
+     * What {@link #learn} found.
+     *
+     * @param merges    every merge, in rank order (what {@code tokenizer.json} lists)
+     * @param newTokens the merges that create a token, one per new id, in id order (what the embeddings grow by)
+     */
+    public record Learned(List<Merge> merges, List<Merge> newTokens) {
+    }
+
     private final JsonObject tokenizerJson;
-    private final int baseSize;
-    private final List<String> pieces; // by id, the learned ones appended
-    private final Map<String, Integer> ids;
+    private final List<String> basePieces; // by id
+    private final Map<String, Integer> baseIds;
 
     private BpeExtension(JsonObject tokenizerJson) {
         this.tokenizerJson = tokenizerJson;
@@ -62,17 +70,16 @@ public final class BpeExtension {
         }
         JsonObject vocab = model.getAsJsonObject("vocab");
         String[] byId = new String[vocab.size()];
-        ids = new HashMap<>();
+        baseIds = new HashMap<>();
         for (Map.Entry<String, JsonElement> e : vocab.entrySet()) {
             int id = e.getValue().getAsInt();
             if (id < 0 || id >= byId.length || byId[id] != null) {
                 throw new IllegalArgumentException("vocabulary ids must be 0.." + (byId.length - 1) + ", each once");
             }
             byId[id] = e.getKey();
-            ids.put(e.getKey(), id);
+            baseIds.put(e.getKey(), id);
         }
-        pieces = new ArrayList<>(List.of(byId));
-        baseSize = byId.length;
+        basePieces = List.of(byId);
     }
 
     /** Reads a checkpoint folder's {@code tokenizer.json}. */
@@ -88,16 +95,18 @@ public final class BpeExtension {
 
     /** Size of the vocabulary before extension. */
     public int vocabSize() {
-        return baseSize;
+        return basePieces.size();
     }
 
     /**
      * Learns merges from token streams of the existing tokenizer until {@code count} new tokens exist, or until no
-     * pair occurs at least {@code minFrequency} times.
+     * pair occurs at least {@code minFrequency} times. Each call starts again from the existing vocabulary.
      *
      * @param progress told the number of new tokens so far, after each merge
      */
-    public List<Merge> learn(List<int[]> streams, int count, int minFrequency, IntConsumer progress) {
+    public Learned learn(List<int[]> streams, int count, int minFrequency, IntConsumer progress) {
+        List<String> pieces = new ArrayList<>(basePieces); // by id, the learned ones appended
+        Map<String, Integer> ids = new HashMap<>(baseIds);
         // unique words (split before every piece that starts with ▁) with their frequencies
         Map<IntKey, long[]> counts = new HashMap<>();
         for (int[] stream : streams) {
@@ -120,14 +129,14 @@ public final class BpeExtension {
         });
         Map<Integer, int[]> parts = new HashMap<>();
         List<Merge> learned = new ArrayList<>();
-        int added = 0;
-        while (added < count) {
+        List<Merge> newTokens = new ArrayList<>();
+        while (newTokens.size() < count) {
             Map<Long, Long> pairs = new HashMap<>();
             for (int w = 0; w < words.size(); w++) {
                 int[] word = words.get(w);
                 long f = frequencies.get(w);
                 for (int i = 0; i + 1 < word.length; i++) {
-                    if (mergeable(word[i], word[i + 1])) {
+                    if (mergeable(pieces.get(word[i]), pieces.get(word[i + 1]))) {
                         pairs.merge(pair(word[i], word[i + 1]), f, Long::sum);
                     }
                 }
@@ -152,39 +161,40 @@ public final class BpeExtension {
             int id = existing != null ? existing : pieces.size();
             int[] composed = concat(parts.getOrDefault(left, new int[] {left}),
                     parts.getOrDefault(right, new int[] {right}));
+            Merge merge = new Merge(id, pieces.get(left), pieces.get(right), composed);
             if (existing == null) {
                 pieces.add(piece);
                 ids.put(piece, id);
                 parts.put(id, composed);
-                added++;
+                newTokens.add(merge);
             }
-            learned.add(new Merge(id, pieces.get(left), pieces.get(right), composed));
+            learned.add(merge);
             for (int w = 0; w < words.size(); w++) {
                 words.set(w, merge(words.get(w), left, right, id));
             }
-            progress.accept(added);
+            progress.accept(newTokens.size());
         }
-        return learned;
+        return new Learned(learned, newTokens);
     }
 
-    private boolean mergeable(int left, int right) {
-        return LEFT.matcher(pieces.get(left)).matches() && RIGHT.matcher(pieces.get(right)).matches();
+    private static boolean mergeable(String left, String right) {
+        return LEFT.matcher(left).matches() && RIGHT.matcher(right).matches();
     }
 
     /**
      * The extended {@code tokenizer.json}: the learned tokens appended to the vocabulary and their merges after the
      * existing ones. Everything else (normalizer, byte fallback, special tokens, decoder) is kept.
      */
-    public void writeTokenizer(Path file, List<Merge> learned) throws IOException {
+    public void writeTokenizer(Path file, Learned learned) throws IOException {
         JsonObject json = tokenizerJson.deepCopy();
         JsonObject model = json.getAsJsonObject("model");
         JsonObject vocab = model.getAsJsonObject("vocab");
         JsonArray merges = model.getAsJsonArray("merges");
+        for (Merge t : learned.newTokens()) {
+            vocab.addProperty(t.piece(), t.id());
+        }
         boolean pairsAsArrays = !merges.isEmpty() && merges.get(0).isJsonArray();
-        for (Merge t : learned) {
-            if (t.id() >= baseSize) {
-                vocab.addProperty(t.piece(), t.id());
-            }
+        for (Merge t : learned.merges()) {
             if (pairsAsArrays) {
                 JsonArray pair = new JsonArray();
                 pair.add(t.left());

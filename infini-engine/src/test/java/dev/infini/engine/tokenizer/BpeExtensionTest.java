@@ -47,8 +47,9 @@ class BpeExtensionTest {
             streams.add(old.encode(text, false));
             streams.add(old.encode(text, false));
         }
-        merges = extension.learn(streams, 200, 2, n -> { });
-        extension.writeTokenizer(dir.resolve("tokenizer.json"), merges);
+        BpeExtension.Learned learned = extension.learn(streams, 200, 2, n -> { });
+        merges = learned.merges();
+        extension.writeTokenizer(dir.resolve("tokenizer.json"), learned);
         int added = (int) merges.stream().filter(m -> m.id() >= 512).count();
         grown = InfiniTokenizer.load(dir, 512 + added);
     }
@@ -122,7 +123,8 @@ class BpeExtensionTest {
     @Test
     void learningStopsWhenNoPairIsFrequentEnough() {
         BpeExtension extension = BpeExtension.read(SharedData.stories260k());
-        List<BpeExtension.Merge> none = extension.learn(List.of(old.encode("Zyx qwv", false)), 10, 2, n -> { });
+        List<BpeExtension.Merge> none = extension.learn(List.of(old.encode("Zyx qwv", false)), 10, 2, n -> { })
+                .merges();
         assertThat(none).isEmpty();
     }
 
