@@ -43,8 +43,11 @@ import java.util.regex.Pattern;
  * {@link ConversationBusyException}. A state is written only after its turn completed, by a versioned atomic write
  * ({@link ConcurrentConversationUpdateException} if the stored version moved), so a failure or crash mid-turn leaves
  * the previous state intact. Hot sessions are cached per instance (bounded in bytes) and reused only while the
- * store still holds the stamp (version and epoch) they were saved as. A stored state that cannot be decoded or
- * belongs to another model raises {@link ConversationStateException} and is never silently replaced.
+ * store still holds exactly what they were saved as (version, the write's random tag and the blob's digest). Each
+ * stored blob is bound to its conversation id ({@link ConversationEnvelope}); a stored state that cannot be decoded,
+ * belongs to another model or to another conversation raises {@link ConversationStateException} and is never
+ * silently replaced. A conversation deleted while a turn runs stays deleted: the delete waits for the turn, and
+ * neither the turn's state nor later metadata writes bring it back.
  * <p>
  * Conversation ids are 1 to {@code maxIdLength} characters of {@code [A-Za-z0-9._:@-]}.
  * <p>
@@ -264,12 +267,12 @@ public final class InfiniConversations implements AutoCloseable {
                     if (cached != null) {
                         cached.session().close();
                     }
-                    Opened opened = open(id);
+                    Opened opened = open(id, stamp);
                     session = opened.session();
                     stamp = opened.stamp();
                 }
                 Exchange x = exchange(session, prompt, session.tokensSeen() == 0, options, listener);
-                byte[] blob = StateCodec.encode(session.snapshot());
+                byte[] blob = ConversationEnvelope.wrap(id, StateCodec.encode(session.snapshot()));
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
                 Stamp expected = stamp;
                 Stamp saved = timed("save", () -> store.save(id, expected, blob, latency))
@@ -291,17 +294,31 @@ public final class InfiniConversations implements AutoCloseable {
     private record Opened(Session session, Stamp stamp) {
     }
 
-    private Opened open(String id) {
+    /** The conversation's session from the store; a new one (saved against {@code stamp}) if it has no state. */
+    private Opened open(String id, Stamp stamp) {
         Optional<StoredState> stored = timed("load", () -> store.load(id));
         if (stored.isEmpty()) {
-            return new Opened(model.newSession(), Stamp.NONE);
+            return new Opened(model.newSession(), stamp.version() == 0 ? stamp : Stamp.NONE);
         }
+        SessionState state = decode(id, stored.get().state());
         try {
-            SessionState state = StateCodec.decode(stored.get().state());
             return new Opened(model.restore(state), stored.get().stamp());
+        } catch (StateFormatException e) {
+            throw new ConversationStateException(id, e); // another model's state
+        }
+    }
+
+    private static SessionState decode(String id, byte[] blob) {
+        try {
+            return StateCodec.decode(ConversationEnvelope.unwrap(id, blob));
         } catch (StateFormatException e) {
             throw new ConversationStateException(id, e);
         }
+    }
+
+    /** Bytes stored per conversation: the model's state ({@link InfiniModel#stateBytes}) and the id binding. */
+    public long stateBytes() {
+        return model.stateBytes() + ConversationEnvelope.HEADER_BYTES;
     }
 
     /** A conversation held by this thread: the in-process permit and the store's lock. */
@@ -375,27 +392,37 @@ public final class InfiniConversations implements AutoCloseable {
         Duration lastTurn = store.lastTurn(conversationId).orElse(null);
         long[] hot = cache.peek(conversationId, stamp);
         if (hot != null) {
-            return Optional.of(new ConversationStats(conversationId, hot[0], hot[1], model.stateBytes(),
+            return Optional.of(new ConversationStats(conversationId, hot[0], hot[1], stateBytes(),
                     stamp.version(), lastTurn));
         }
         Optional<StoredState> stored = timed("load", () -> store.load(conversationId));
         if (stored.isEmpty()) {
             return Optional.empty();
         }
-        try {
-            SessionState state = StateCodec.decode(stored.get().state());
-            return Optional.of(new ConversationStats(conversationId, state.tokensSeen(), state.segmentsFolded(),
-                    stored.get().state().length, stored.get().stamp().version(), lastTurn));
-        } catch (StateFormatException e) {
-            throw new ConversationStateException(conversationId, e);
-        }
+        SessionState state = decode(conversationId, stored.get().state());
+        return Optional.of(new ConversationStats(conversationId, state.tokensSeen(), state.segmentsFolded(),
+                stored.get().state().length, stored.get().stamp().version(), lastTurn));
     }
 
-    /** Whether the conversation has a stored state or metadata. */
+    /** Whether the conversation exists: it has a stored state or metadata, or was {@linkplain #create created}. */
     public boolean exists(String conversationId) {
         validateId(conversationId);
-        return timed("version", () -> store.stamp(conversationId)).version() > 0
+        return !timed("version", () -> store.stamp(conversationId)).equals(Stamp.NONE)
                 || !timed("metadata", () -> store.metadata(conversationId)).isEmpty();
+    }
+
+    /**
+     * Creates a conversation with these metadata entries if its id is free, atomically across every instance
+     * sharing the store: of two callers racing for one id exactly one gets true. Its first turn then continues it;
+     * if it is deleted before that turn saves, the turn fails with {@link ConcurrentConversationUpdateException}
+     * instead of bringing it back.
+     *
+     * @return whether this call created it
+     */
+    public boolean create(String conversationId, Map<String, String> metadata) {
+        validateId(conversationId);
+        metadata.forEach(InfiniConversations::validateMetadata);
+        return timed("create", () -> store.create(conversationId, Map.copyOf(metadata)));
     }
 
     /** Ids of the stored conversations (Redis: a SCAN over the key prefix), in no particular order. */
@@ -423,11 +450,30 @@ public final class InfiniConversations implements AutoCloseable {
     }
 
     /**
-     * Sets one small metadata entry of a conversation (e.g. {@code owner}); a null value removes it. Keys are 1 to
-     * 64 characters of {@code [A-Za-z0-9._-]}, values at most 4096 characters.
+     * Sets one small metadata entry of an existing conversation; see {@link #putMetadata(String, Map)}.
+     *
+     * @return whether the conversation existed and the entry was written
      */
-    public void putMetadata(String conversationId, String key, String value) {
+    public boolean putMetadata(String conversationId, String key, String value) {
+        Map<String, String> entry = new java.util.HashMap<>();
+        entry.put(key, value);
+        return putMetadata(conversationId, entry);
+    }
+
+    /**
+     * Sets small metadata entries of a conversation together (a null value removes its entry). Keys are 1 to 64
+     * characters of {@code [A-Za-z0-9._-]}, values at most 4096 characters. A conversation that does not exist is
+     * not created (use {@link #create}), so a late write cannot bring back a deleted conversation.
+     *
+     * @return whether the conversation existed and the entries were written
+     */
+    public boolean putMetadata(String conversationId, Map<String, String> entries) {
         validateId(conversationId);
+        entries.forEach(InfiniConversations::validateMetadata);
+        return timed("metadata", () -> store.putMetadata(conversationId, entries));
+    }
+
+    private static void validateMetadata(String key, String value) {
         if (key == null || !METADATA_KEY.matcher(key).matches()) {
             throw new IllegalArgumentException("metadata key must be 1 to 64 characters of [A-Za-z0-9._-], got '"
                     + key + "'");
@@ -435,10 +481,6 @@ public final class InfiniConversations implements AutoCloseable {
         if (value != null && value.length() > 4096) {
             throw new IllegalArgumentException("metadata value must be at most 4096 characters");
         }
-        timed("metadata", () -> {
-            store.putMetadata(conversationId, key, value);
-            return null;
-        });
     }
 
     /** Frees the cached sessions. */

@@ -97,7 +97,7 @@ class RedisConversationsTest {
         byte[][] state = new byte[1][];
         List<String> replies = restartedAfterTwoTurns("restart-exact:", "resumed", state, noCache);
         assertThat(replies).isEqualTo(reference.replies());
-        assertThat(state[0]).isEqualTo(reference.state());
+        assertThat(States.engineState(state[0])).isEqualTo(States.engineState(reference.state()));
     }
 
     @Test
@@ -253,10 +253,110 @@ class RedisConversationsTest {
                 session.append(other.tokenizer().encode("Once upon a time", true));
                 foreign = StateCodec.encode(session.snapshot());
             }
-            assertThat(store.save("alien", ConversationStore.Stamp.NONE, foreign, Duration.ZERO)).isPresent();
+            byte[] stored = ConversationEnvelope.wrap("alien", foreign);
+            assertThat(store.save("alien", ConversationStore.Stamp.NONE, stored, Duration.ZERO)).isPresent();
             assertThatThrownBy(() -> say(model, "alien", TURNS.get(0)))
                     .isInstanceOfSatisfying(ConversationStateException.class, e -> assertThat(e.isForeign()).isTrue());
-            assertThat(store.load("alien").orElseThrow().state()).isEqualTo(foreign);
+            assertThat(store.load("alien").orElseThrow().state()).isEqualTo(stored);
+        });
+    }
+
+    @Test
+    void aStateCopiedFromAnotherConversationIsRefusedByTheInstanceHoldingItHotAndByAColdOne() {
+        instance("copied:").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            say(model, "source", TURNS.get(0));
+            say(model, "target", TURNS.get(1));
+            assertThat(redis.command("COPY copied:c:source copied:c:target REPLACE")).isEqualTo(":1");
+            String copied = redis.command("HGET copied:c:target v");
+            assertThatThrownBy(() -> say(model, "target", TURNS.get(2)))
+                    .isInstanceOfSatisfying(ConversationStateException.class, e -> assertThat(e.isForeign()).isTrue());
+            assertThat(redis.command("HGET copied:c:target v")).as("left as it was").isEqualTo(copied);
+        });
+        instance("copied:").run(ctx -> assertThatThrownBy(
+                () -> say(ctx.getBean(InfiniChatModel.class), "target", TURNS.get(2)))
+                .isInstanceOfSatisfying(ConversationStateException.class, e -> assertThat(e.isForeign()).isTrue()));
+    }
+
+    @Test
+    void aHotCopyDoesNotMaskABlobDamagedInRedis() {
+        instance("masked:").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            say(model, "hot", TURNS.get(0));
+            StringRedisTemplate raw = new StringRedisTemplate(ctx.getBean(RedisConnectionFactory.class));
+            raw.opsForHash().put("masked:c:hot", "s", "garbage");
+            assertThatThrownBy(() -> say(model, "hot", TURNS.get(1)))
+                    .isInstanceOfSatisfying(ConversationStateException.class, e -> assertThat(e.isCorrupt()).isTrue());
+            assertThat(raw.opsForHash().get("masked:c:hot", "s")).as("not rewritten").isEqualTo("garbage");
+            assertThat(raw.opsForHash().get("masked:c:hot", "v")).isEqualTo("1");
+        });
+    }
+
+    @Test
+    void redisRestoredFromAnOlderSnapshotNeverLetsAHotCopyContinueAnotherHistory() {
+        // What Redis holds in the end: turns 0, 1, 3 and 4 (turn 2 was lost with the restore).
+        List<String> kept = List.of(TURNS.get(0), TURNS.get(1), TURNS.get(3), TURNS.get(4));
+        long[] referenceTokens = new long[1];
+        byte[][] referenceState = new byte[1][];
+        instance("history-ref:", "infini.conversation.cache-max-size=0").run(ctx -> {
+            for (String message : kept) {
+                say(ctx.getBean(InfiniChatModel.class), "h", message);
+            }
+            referenceTokens[0] = ctx.getBean(InfiniConversations.class).stats("h").orElseThrow().tokensSeen();
+            referenceState[0] = ctx.getBean(ConversationStore.class).load("h").orElseThrow().state();
+        });
+        instance("history:").run(a -> instance("history:").run(b -> {
+            InfiniChatModel onA = a.getBean(InfiniChatModel.class);
+            InfiniChatModel onB = b.getBean(InfiniChatModel.class);
+            RedisConnectionFactory factory = a.getBean(RedisConnectionFactory.class);
+            byte[] key = "history:c:h".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            say(onA, "h", TURNS.get(0));
+            say(onB, "h", TURNS.get(1));
+            byte[] snapshot;
+            try (var connection = factory.getConnection()) {
+                snapshot = connection.keyCommands().dump(key);
+            }
+            say(onB, "h", TURNS.get(2)); // acknowledged, then lost: Redis comes back from the older snapshot
+            try (var connection = factory.getConnection()) {
+                connection.keyCommands().restore(key, 0, snapshot, true);
+            }
+            say(onA, "h", TURNS.get(3)); // the same version number B's hot copy has, another history
+            ChatResponse last = say(onB, "h", TURNS.get(4));
+            assertThat((Long) last.getMetadata().get(InfiniChatModel.TOKENS_SEEN)).isEqualTo(referenceTokens[0]);
+            States.assertSameConversation(b.getBean(ConversationStore.class).load("h").orElseThrow().state(),
+                    referenceState[0]);
+        }));
+    }
+
+    @Test
+    void redisFailingBetweenTheLoadAndTheSaveKeepsTheLastCompletedTurn() throws Exception {
+        Run reference = uninterrupted("between:", "reference", 2, "infini.conversation.cache-max-size=0");
+        // A short lease: the release fails while Redis is down, and the next turn waits for the lease.
+        instance("between:", "infini.store.lock-lease=1s").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
+            String first = text(say(model, "cut", TURNS.get(0)));
+            long version = conversations.stats("cut").orElseThrow().version();
+            java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
+            try {
+                // The hook: Redis stops answering at the turn's first token, after the load, before the save.
+                assertThatThrownBy(() -> conversations.turn("cut",
+                        List.of(new InfiniChatTemplate.ChatMessage("user", TURNS.get(1))), null, (id, text) -> {
+                            if (paused.compareAndSet(false, true)) {
+                                redis.pause();
+                            }
+                        })).isInstanceOf(ConversationStoreException.class);
+            } finally {
+                redis.resume();
+            }
+            assertThat(paused).isTrue();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> conversations.stats("cut").isPresent());
+            assertThat(conversations.stats("cut").orElseThrow().version()).isEqualTo(version);
+            String second = text(say(model, "cut", TURNS.get(1)));
+            assertThat(List.of(first, second)).isEqualTo(reference.replies());
+            States.assertSameConversation(ctx.getBean(ConversationStore.class).load("cut").orElseThrow().state(),
+                    reference.state());
         });
     }
 
@@ -306,7 +406,7 @@ class RedisConversationsTest {
             conversations.putMetadata("user-1:chat", "owner", "alice");
             var stats = conversations.stats("user-1:chat").orElseThrow();
             assertThat(stats.tokensSeen()).isEqualTo(r.getMetadata().get(InfiniChatModel.TOKENS_SEEN));
-            assertThat(stats.stateBytes()).isEqualTo(conversations.model().stateBytes());
+            assertThat(stats.stateBytes()).isEqualTo(conversations.stateBytes());
             assertThat(stats.lastTurnLatency()).isPositive();
             assertThat(stats.version()).isEqualTo(1);
             assertThat(conversations.conversationIds()).containsExactlyInAnyOrder("user-1:chat", "user-2:chat");

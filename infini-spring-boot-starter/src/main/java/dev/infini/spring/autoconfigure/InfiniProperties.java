@@ -266,10 +266,10 @@ public class InfiniProperties {
         private Duration ttl = Duration.ofDays(30);
 
         /**
-         * How long a Redis turn lock lasts if its holder dies mid-turn; make it longer than the slowest turn (a
-         * turn that outlives it cannot overwrite a newer state, it fails instead).
+         * Lease of a Redis turn lock: its holder renews it every third of the lease while the turn runs, so it is
+         * how long an instance that died mid-turn blocks the conversation for the others (at least 300 ms).
          */
-        private Duration lockLease = Duration.ofMinutes(5);
+        private Duration lockLease = Duration.ofSeconds(15);
 
         /** Folder of the file store. */
         private Path directory = Path.of("infini-conversations");

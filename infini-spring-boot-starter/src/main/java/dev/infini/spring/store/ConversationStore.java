@@ -12,9 +12,10 @@ import java.util.Optional;
  * <p>
  * {@linkplain Stamp Stamps} make writes safe: a state is written only if the stored stamp is still the one the turn
  * started from ({@link #save}), so a turn that lost its lock can never overwrite a newer state. A stamp is the
- * version (saves so far) plus an epoch drawn when the conversation is created, so a conversation deleted (or
- * expired) and started again never repeats a stamp of its former life. Failures of the backing system surface as
- * {@link dev.infini.spring.ConversationStoreException}.
+ * version (saves so far), a tag drawn at random at every write, and the digest of the stored blob: two histories
+ * (a conversation deleted and started again, or a store restored from an older backup and written again) never
+ * share a stamp, and a blob damaged in the store no longer matches the stamp its writer cached. Failures of the
+ * backing system surface as {@link dev.infini.spring.ConversationStoreException}.
  */
 public interface ConversationStore {
 
@@ -25,8 +26,9 @@ public interface ConversationStore {
     Optional<StoredState> load(String conversationId);
 
     /**
-     * The stored stamp only ({@link Stamp#NONE} when there is no state): lets a cached session be reused without a
-     * download.
+     * The stored stamp only ({@link Stamp#NONE} when the conversation does not exist; version 0 with a tag when it
+     * was {@linkplain #create created} but has no state yet): lets a cached session be reused without a download.
+     * The digest is that of the blob the store holds now, so a damaged blob never matches its writer's stamp.
      */
     Stamp stamp(String conversationId);
 
@@ -36,16 +38,25 @@ public interface ConversationStore {
     }
 
     /**
-     * Writes a state atomically if the stored stamp is still {@code expected} ({@link Stamp#NONE}: no state yet),
-     * and refreshes the conversation's time-to-live.
+     * Writes a state atomically if the stored version and tag are still {@code expected}'s ({@link Stamp#NONE}: the
+     * conversation does not exist yet), and refreshes the conversation's time-to-live. Metadata is kept.
      *
      * @param lastTurn how long the turn took, kept with the state for {@code stats}
-     * @return the new stamp, or empty if the stored stamp differs (nothing was written)
+     * @return the new stamp ({@link Stamp#next}), or empty if the stored stamp differs (nothing was written)
      */
     Optional<Stamp> save(String conversationId, Stamp expected, byte[] state, Duration lastTurn);
 
     /** How long the last saved turn took, if known. */
     Optional<Duration> lastTurn(String conversationId);
+
+    /**
+     * Creates a conversation with these metadata entries and a fresh tag, atomically, if nothing is stored under its
+     * id: the one way to claim an id (e.g. record its owner) that two racing callers cannot both win. A turn that
+     * started from the created stamp cannot save once the conversation was deleted.
+     *
+     * @return whether this call created it (false: it already existed; nothing was written)
+     */
+    boolean create(String conversationId, Map<String, String> metadata);
 
     /** Removes the conversation's state and metadata; true if something was there. */
     boolean delete(String conversationId);
@@ -56,8 +67,20 @@ public interface ConversationStore {
     /** The conversation's metadata (empty map if none). */
     Map<String, String> metadata(String conversationId);
 
-    /** Sets one metadata entry (null value removes it); refreshes the time-to-live. */
-    void putMetadata(String conversationId, String key, String value);
+    /**
+     * Sets metadata entries of an existing conversation atomically (a null value removes its entry) and refreshes
+     * the time-to-live. A conversation that does not exist (deleted, expired, never created) is not created again.
+     *
+     * @return whether the conversation existed and the entries were written
+     */
+    boolean putMetadata(String conversationId, Map<String, String> entries);
+
+    /** Sets one metadata entry of an existing conversation; see {@link #putMetadata(String, Map)}. */
+    default boolean putMetadata(String conversationId, String key, String value) {
+        Map<String, String> entry = new java.util.HashMap<>();
+        entry.put(key, value);
+        return putMetadata(conversationId, entry);
+    }
 
     /**
      * Serializes turns of one conversation across every process sharing this store. Stores local to one process
@@ -83,21 +106,46 @@ public interface ConversationStore {
     /**
      * Identifies one stored state of a conversation.
      *
-     * @param epoch   drawn at random when the conversation's first state is saved (0 only for {@link #NONE})
+     * @param tag     drawn at random at every write ({@link #create} or {@link #save}); 0 only for {@link #NONE}
      * @param version saves so far: 1 after the first turn
+     * @param digest  lower-case hex SHA-1 of the stored blob, null when there is none
      */
-    record Stamp(long epoch, long version) {
+    record Stamp(long tag, long version, String digest) {
 
-        /** No stored state. */
-        public static final Stamp NONE = new Stamp(0, 0);
+        /** Nothing stored. */
+        public static final Stamp NONE = new Stamp(0, 0, null);
 
-        /** The stamp of the next save: same epoch (a fresh one for a new conversation), next version. */
-        public Stamp next() {
-            long e = epoch;
-            while (e == 0) {
-                e = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+        /** The stamp of a conversation just created, without a state. */
+        public static Stamp created() {
+            return new Stamp(randomTag(), 0, null);
+        }
+
+        /** The stamp the save after this one writes: a fresh tag, the next version, the digest of {@code state}. */
+        public Stamp next(byte[] state) {
+            return new Stamp(randomTag(), version + 1, sha1Hex(state));
+        }
+
+        /** Whether {@code stored} has this stamp's version and tag: the test a save makes, digest aside. */
+        public boolean sameWrite(Stamp stored) {
+            return stored.tag == tag && stored.version == version;
+        }
+
+        private static long randomTag() {
+            long t = 0;
+            while (t == 0) {
+                t = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
             }
-            return new Stamp(e, version + 1);
+            return t;
+        }
+
+        /** Lower-case hex SHA-1, as Redis's {@code redis.sha1hex} writes it. */
+        public static String sha1Hex(byte[] bytes) {
+            try {
+                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                        .digest(bytes));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+            }
         }
     }
 

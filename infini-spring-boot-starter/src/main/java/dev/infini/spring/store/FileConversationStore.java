@@ -25,8 +25,9 @@ import java.util.TreeMap;
 
 /**
  * Conversations as files in one folder, surviving restarts on one machine (not shared between processes: turns
- * are serialized inside this process only). Each conversation has {@code <id>.state} (epoch, version, last turn
- * duration, state blob) and optionally {@code <id>.meta} (properties); the id is Base64url-encoded in the file
+ * are serialized inside this process only). Each conversation has {@code <id>.state} (tag, version, last turn
+ * duration, state blob; no blob while it was only created) and optionally {@code <id>.meta} (properties); the id
+ * is Base64url-encoded in the file
  * name. Every write goes to a temporary file first and is then atomically renamed over the old one, so a crash
  * leaves either the old or the new file, never half of one.
  */
@@ -113,14 +114,20 @@ public final class FileConversationStore implements ConversationStore {
 
     private static Header header(byte[] file) {
         ByteBuffer b = ByteBuffer.wrap(file);
-        long epoch = b.getLong();
-        return new Header(new Stamp(epoch, b.getLong()), b.getLong());
+        long tag = b.getLong();
+        long version = b.getLong();
+        String digest = file.length > HEADER ? Stamp.sha1Hex(blob(file)) : null;
+        return new Header(new Stamp(tag, version, digest), b.getLong());
+    }
+
+    private static byte[] blob(byte[] file) {
+        return java.util.Arrays.copyOfRange(file, HEADER, file.length);
     }
 
     @Override
     public Optional<StoredState> load(String conversationId) {
-        return read(conversationId).map(f -> new StoredState(java.util.Arrays.copyOfRange(f, HEADER, f.length),
-                header(f).stamp()));
+        return read(conversationId).filter(f -> f.length > HEADER)
+                .map(f -> new StoredState(blob(f), header(f).stamp()));
     }
 
     @Override
@@ -131,15 +138,12 @@ public final class FileConversationStore implements ConversationStore {
     @Override
     public synchronized Optional<Stamp> save(String conversationId, Stamp expected, byte[] state,
                                              Duration lastTurn) {
-        if (!stamp(conversationId).equals(expected)) {
+        if (!expected.sameWrite(stamp(conversationId))) {
             return Optional.empty();
         }
-        Stamp next = expected.next();
-        ByteBuffer b = ByteBuffer.allocate(HEADER + state.length);
-        b.putLong(next.epoch()).putLong(next.version()).putLong(lastTurn == null ? -1 : lastTurn.toNanos())
-                .put(state);
+        Stamp next = expected.next(state);
         try {
-            writeAtomically(stateFile(conversationId), b.array());
+            writeState(conversationId, next, lastTurn, state);
             if (Files.exists(metaFile(conversationId))) {
                 Files.setLastModifiedTime(metaFile(conversationId), FileTime.from(Instant.now()));
             }
@@ -147,6 +151,28 @@ public final class FileConversationStore implements ConversationStore {
             throw failure(conversationId, "write", e);
         }
         return Optional.of(next);
+    }
+
+    private void writeState(String id, Stamp stamp, Duration lastTurn, byte[] state) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + state.length);
+        b.putLong(stamp.tag()).putLong(stamp.version()).putLong(lastTurn == null ? -1 : lastTurn.toNanos())
+                .put(state);
+        writeAtomically(stateFile(id), b.array());
+    }
+
+    @Override
+    public synchronized boolean create(String conversationId, Map<String, String> metadata) {
+        try {
+            if (!expired(conversationId) && (Files.exists(stateFile(conversationId))
+                    || Files.exists(metaFile(conversationId)))) {
+                return false;
+            }
+            writeMetadata(conversationId, metadata);
+            writeState(conversationId, Stamp.created(), null, new byte[0]);
+            return true;
+        } catch (IOException e) {
+            throw failure(conversationId, "create", e);
+        }
     }
 
     private void writeAtomically(Path target, byte[] bytes) throws IOException {
@@ -225,23 +251,35 @@ public final class FileConversationStore implements ConversationStore {
     }
 
     @Override
-    public synchronized void putMetadata(String conversationId, String key, String value) {
+    public synchronized boolean putMetadata(String conversationId, Map<String, String> changes) {
         Map<String, String> current = new TreeMap<>(metadata(conversationId));
-        if (value == null) {
-            current.remove(key);
-        } else {
-            current.put(key, value);
-        }
-        Properties p = new Properties();
-        p.putAll(current);
-        try (java.io.StringWriter out = new java.io.StringWriter()) {
-            p.store(out, null);
-            writeAtomically(metaFile(conversationId), out.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            if (!Files.exists(stateFile(conversationId)) && !Files.exists(metaFile(conversationId))) {
+                return false; // deleted or never created: do not bring it back
+            }
+            changes.forEach((key, value) -> {
+                if (value == null) {
+                    current.remove(key);
+                } else {
+                    current.put(key, value);
+                }
+            });
+            writeMetadata(conversationId, current);
             if (Files.exists(stateFile(conversationId))) {
                 Files.setLastModifiedTime(stateFile(conversationId), FileTime.from(Instant.now()));
             }
+            return true;
         } catch (IOException e) {
             throw failure(conversationId, "write metadata of", e);
+        }
+    }
+
+    private void writeMetadata(String conversationId, Map<String, String> metadata) throws IOException {
+        Properties p = new Properties();
+        p.putAll(metadata);
+        try (java.io.StringWriter out = new java.io.StringWriter()) {
+            p.store(out, null);
+            writeAtomically(metaFile(conversationId), out.toString().getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -69,10 +69,10 @@ public final class InMemoryConversationStore implements ConversationStore {
     public synchronized Optional<Stamp> save(String conversationId, Stamp expected, byte[] state,
                                              Duration lastTurn) {
         Entry e = live(conversationId);
-        if (!(e == null ? Stamp.NONE : e.stamp()).equals(expected)) {
+        if (!expected.sameWrite(e == null ? Stamp.NONE : e.stamp())) {
             return Optional.empty();
         }
-        Stamp next = expected.next();
+        Stamp next = expected.next(state);
         entries.put(conversationId, new Entry(state.clone(), next, lastTurn, e == null ? Map.of() : e.metadata(),
                 expiry()));
         return Optional.of(next);
@@ -107,16 +107,30 @@ public final class InMemoryConversationStore implements ConversationStore {
     }
 
     @Override
-    public synchronized void putMetadata(String conversationId, String key, String value) {
-        Entry e = live(conversationId);
-        Map<String, String> metadata = new HashMap<>(e == null ? Map.of() : e.metadata());
-        if (value == null) {
-            metadata.remove(key);
-        } else {
-            metadata.put(key, value);
+    public synchronized boolean create(String conversationId, Map<String, String> metadata) {
+        if (live(conversationId) != null) {
+            return false;
         }
-        entries.put(conversationId, new Entry(e == null ? null : e.state(), e == null ? Stamp.NONE : e.stamp(),
-                e == null ? null : e.lastTurn(), Map.copyOf(metadata), expiry()));
+        entries.put(conversationId, new Entry(null, Stamp.created(), null, Map.copyOf(metadata), expiry()));
+        return true;
+    }
+
+    @Override
+    public synchronized boolean putMetadata(String conversationId, Map<String, String> changes) {
+        Entry e = live(conversationId);
+        if (e == null) {
+            return false;
+        }
+        Map<String, String> metadata = new HashMap<>(e.metadata());
+        changes.forEach((key, value) -> {
+            if (value == null) {
+                metadata.remove(key);
+            } else {
+                metadata.put(key, value);
+            }
+        });
+        entries.put(conversationId, new Entry(e.state(), e.stamp(), e.lastTurn(), Map.copyOf(metadata), expiry()));
+        return true;
     }
 
     @Override

@@ -77,7 +77,7 @@ class ChatRecallTest {
                 Observed o = observed.get(turn);
                 assertThat(o.keyExists()).isTrue();
                 assertThat(o.version()).isEqualTo(turn + 1);
-                SessionState state = StateCodec.decode(o.state());
+                SessionState state = StateCodec.decode(dev.infini.spring.support.States.engineState(o.state()));
                 assertThat(state.segmentsFolded()).isEqualTo(o.reply().segmentsFolded());
                 assertThat(state.tokensSeen()).isGreaterThan(tokensBefore);
                 tokensBefore = state.tokensSeen();

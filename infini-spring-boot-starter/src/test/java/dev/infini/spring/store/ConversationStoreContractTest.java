@@ -66,11 +66,14 @@ class ConversationStoreContractTest {
         assertThat(store.stamp("c")).isEqualTo(Stamp.NONE);
         Stamp first = store.save("c", Stamp.NONE, new byte[] {1, 2, 3}, Duration.ofMillis(5)).orElseThrow();
         assertThat(first.version()).isEqualTo(1);
-        assertThat(first.epoch()).isPositive();
+        assertThat(first.tag()).isPositive();
+        assertThat(first.digest()).isEqualTo(Stamp.sha1Hex(new byte[] {1, 2, 3}));
         assertThat(store.save("c", Stamp.NONE, new byte[] {9}, Duration.ZERO)).as("stale writer").isEmpty();
         assertThat(store.load("c").orElseThrow().state()).containsExactly(1, 2, 3);
         Stamp second = store.save("c", first, new byte[] {4, 5}, Duration.ofMillis(7)).orElseThrow();
-        assertThat(second).isEqualTo(new Stamp(first.epoch(), 2));
+        assertThat(second.version()).isEqualTo(2);
+        assertThat(second.tag()).as("a fresh tag at every write").isPositive().isNotEqualTo(first.tag());
+        assertThat(second.digest()).isEqualTo(Stamp.sha1Hex(new byte[] {4, 5}));
         assertThat(store.save("c", first, new byte[] {9}, Duration.ZERO)).as("stale writer").isEmpty();
         ConversationStore.StoredState stored = store.load("c").orElseThrow();
         assertThat(stored.state()).containsExactly(4, 5);
@@ -95,9 +98,69 @@ class ConversationStoreContractTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("stores")
+    void twoWritesFromTheSameStampNeverShareAStamp(String name, Function<Duration, ConversationStore> stores) {
+        // What a store restored from an older backup sees: the same version written twice, by two histories.
+        ConversationStore store = stores.apply(Duration.ZERO);
+        Stamp base = store.save("twice", Stamp.NONE, new byte[] {1}, Duration.ZERO).orElseThrow();
+        Stamp one = store.save("twice", base, new byte[] {2}, Duration.ZERO).orElseThrow();
+        store.delete("twice");
+        Stamp again = store.save("twice", Stamp.NONE, new byte[] {1}, Duration.ZERO).orElseThrow();
+        Stamp other = store.save("twice", again, new byte[] {2}, Duration.ZERO).orElseThrow();
+        assertThat(other.version()).isEqualTo(one.version());
+        assertThat(other.digest()).isEqualTo(one.digest());
+        assertThat(other).as("same version and bytes, another write").isNotEqualTo(one);
+        assertThat(store.stamp("twice")).isEqualTo(other);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void anIdIsCreatedOnceAndACreatedConversationDeletedRefusesTheSaveOfATurnStartedBefore(String name,
+            Function<Duration, ConversationStore> stores) {
+        ConversationStore store = stores.apply(Duration.ZERO);
+        assertThat(store.create("new", Map.of("owner", "alice"))).isTrue();
+        assertThat(store.create("new", Map.of("owner", "bob"))).as("the second claim loses").isFalse();
+        assertThat(store.metadata("new")).isEqualTo(Map.of("owner", "alice"));
+        assertThat(store.load("new")).as("created, no state yet").isEmpty();
+        Stamp created = store.stamp("new");
+        assertThat(created.tag()).isPositive();
+        assertThat(created.version()).isZero();
+        assertThat(store.save("new", Stamp.NONE, new byte[] {1}, Duration.ZERO)).as("not a new id any more")
+                .isEmpty();
+        assertThat(store.conversationIds()).contains("new");
+
+        Stamp first = store.save("new", created, new byte[] {1}, Duration.ZERO).orElseThrow();
+        assertThat(first.version()).isEqualTo(1);
+        assertThat(store.metadata("new")).isEqualTo(Map.of("owner", "alice"));
+
+        assertThat(store.create("gone", Map.of("owner", "carol"))).isTrue();
+        Stamp turnStarted = store.stamp("gone");
+        store.delete("gone");
+        assertThat(store.save("gone", turnStarted, new byte[] {1}, Duration.ZERO)).as("deleted meanwhile").isEmpty();
+        assertThat(store.conversationIds()).doesNotContain("gone");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void metadataIsNeverWrittenToAConversationThatDoesNotExist(String name,
+            Function<Duration, ConversationStore> stores) {
+        ConversationStore store = stores.apply(Duration.ZERO);
+        assertThat(store.putMetadata("ghost", "turns", "1")).isFalse();
+        assertThat(store.metadata("ghost")).isEmpty();
+        assertThat(store.conversationIds()).doesNotContain("ghost");
+        assertThat(store.stamp("ghost")).isEqualTo(Stamp.NONE);
+
+        store.save("ghost", Stamp.NONE, new byte[] {1}, Duration.ZERO).orElseThrow();
+        assertThat(store.putMetadata("ghost", Map.of("turns", "1", "title", "hi"))).isTrue();
+        store.delete("ghost");
+        assertThat(store.putMetadata("ghost", "turns", "2")).as("a late write after a delete").isFalse();
+        assertThat(store.conversationIds()).doesNotContain("ghost");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
     void metadataListingAndDeletion(String name, Function<Duration, ConversationStore> stores) {
         ConversationStore store = stores.apply(Duration.ZERO);
-        store.putMetadata("a", "owner", "alice");
+        store.create("a", Map.of("owner", "alice"));
         Stamp b = store.save("b", Stamp.NONE, new byte[] {1}, Duration.ZERO).orElseThrow();
         store.putMetadata("b", "title", "a tale");
         store.putMetadata("b", "title", null);
@@ -121,7 +184,7 @@ class ConversationStoreContractTest {
     void conversationsExpireAfterTheTimeToLive(String name, Function<Duration, ConversationStore> stores) {
         ConversationStore store = stores.apply(Duration.ofMillis(300));
         store.save("short", Stamp.NONE, new byte[] {1}, Duration.ZERO);
-        store.putMetadata("short", "owner", "carol");
+        assertThat(store.putMetadata("short", "owner", "carol")).isTrue();
         await().atMost(Duration.ofSeconds(30)).until(() -> store.load("short").isEmpty());
         assertThat(store.metadata("short")).isEmpty();
         assertThat(store.conversationIds()).doesNotContain("short");
@@ -140,6 +203,40 @@ class ConversationStoreContractTest {
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part"));
         }
+    }
+
+    @Test
+    void aBlobDamagedInTheStoreNoLongerMatchesTheStampItsWriterHolds() throws Exception {
+        RedisConversationStore store = new RedisConversationStore(factory, "damage-" + UUID.randomUUID() + ":",
+                Duration.ZERO, Duration.ofMinutes(1));
+        Stamp saved = store.save("d", Stamp.NONE, new byte[] {1, 2, 3, 4}, Duration.ZERO).orElseThrow();
+        assertThat(store.stamp("d")).isEqualTo(saved);
+        redis.command("HSET " + store.stateKey("d") + " s garbage");
+        Stamp now = store.stamp("d");
+        assertThat(now.version()).isEqualTo(saved.version());
+        assertThat(now.tag()).isEqualTo(saved.tag());
+        assertThat(now).as("the digest tells").isNotEqualTo(saved);
+        assertThat(now.digest()).isEqualTo(Stamp.sha1Hex("garbage".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aHeldRedisLockOutlivesItsLeaseWhileRenewedAndFreesOneLeaseAfterItsHolderDies() throws Exception {
+        String prefix = "lease-" + UUID.randomUUID() + ":";
+        RedisConversationStore holder = new RedisConversationStore(factory, prefix, Duration.ZERO,
+                Duration.ofMillis(1500));
+        RedisConversationStore other = new RedisConversationStore(factory, prefix, Duration.ZERO,
+                Duration.ofMillis(1500));
+        ConversationStore.TurnLock held = holder.lock("l", Duration.ofSeconds(1)).orElseThrow();
+        // Three leases long, the other instance keeps finding it held: the holder renews it.
+        assertThat(other.lock("l", Duration.ofMillis(4000))).isEmpty();
+        holder.close(); // the holder "dies": no more renewals, no release
+        long start = System.nanoTime();
+        ConversationStore.TurnLock taken = other.lock("l", Duration.ofSeconds(10)).orElseThrow();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("freed by the lease, not the wait")
+                .isLessThan(Duration.ofSeconds(5));
+        taken.close();
+        held.close();
+        other.close();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.infini.spring.support;
 
 import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
+import dev.infini.spring.ConversationEnvelope;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,8 +19,8 @@ public final class States {
      * the sums then round differently in the last bits (about 1e-6 of the largest entry), never more.
      */
     public static void assertSameConversation(byte[] actual, byte[] expected) {
-        SessionState a = StateCodec.decode(actual);
-        SessionState e = StateCodec.decode(expected);
+        SessionState a = StateCodec.decode(engineState(actual));
+        SessionState e = StateCodec.decode(engineState(expected));
         assertThat(a.modelFingerprint()).isEqualTo(e.modelFingerprint());
         assertThat(a.tokensSeen()).isEqualTo(e.tokensSeen());
         assertThat(a.segmentsFolded()).isEqualTo(e.segmentsFolded());
@@ -27,6 +28,11 @@ public final class States {
         assertClose(a.lastLogits(), e.lastLogits(), "last logits");
         assertClose(a.memory(), e.memory(), "memory M");
         assertClose(a.normalizer(), e.normalizer(), "normalizer z");
+    }
+
+    /** The engine's state inside a stored blob, whichever conversation it is bound to. */
+    public static byte[] engineState(byte[] stored) {
+        return java.util.Arrays.copyOfRange(stored, ConversationEnvelope.HEADER_BYTES, stored.length);
     }
 
     private static void assertClose(float[] actual, float[] expected, String what) {
