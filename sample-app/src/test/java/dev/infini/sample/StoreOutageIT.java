@@ -32,6 +32,8 @@ class StoreOutageIT {
             Response health = http.get("/actuator/health", null);
             assertThat(health.status()).isEqualTo(503);
             assertThat(health.json().get("components").get("infini").get("status").asString()).isEqualTo("DOWN");
+            assertThat(health.body()).as("no exception names or paths in public details")
+                    .doesNotContain("Exception", "dev.infini", "io.lettuce", System.getProperty("user.dir"));
         } finally {
             redis.close();
         }

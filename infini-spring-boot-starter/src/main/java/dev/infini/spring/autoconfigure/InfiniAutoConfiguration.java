@@ -55,11 +55,11 @@ public class InfiniAutoConfiguration {
     @ConditionalOnMissingBean
     public InfiniModel infiniModel(InfiniProperties properties) {
         InfiniProperties.Model m = properties.getModel();
-        if (m.getPath() == null) {
+        if (m.resolvedPath() == null) {
             throw new IllegalStateException("infini.model.path must point at a checkpoint folder");
         }
         TorchThreads.set(m.getThreads());
-        return InfiniModel.load(m.getPath(), EngineOptions.builder().device(m.getDevice())
+        return InfiniModel.load(m.resolvedPath(), EngineOptions.builder().device(m.getDevice())
                 .segmentLength(m.getSegmentLength()).memoryUpdate(m.getMemoryUpdate()).gateInit(m.getGateInit())
                 .build());
     }
@@ -157,7 +157,7 @@ public class InfiniAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         ConversationStore infiniFileConversationStore(InfiniProperties properties) {
-            return new FileConversationStore(properties.getStore().getDirectory(), ttl(properties));
+            return new FileConversationStore(properties.getStore().resolvedDirectory(), ttl(properties));
         }
     }
 

@@ -38,9 +38,10 @@ public class InfiniProperties {
 
         /**
          * Checkpoint folder: config.json, model.safetensors (or shards), tokenizer.json and optionally
-         * tokenizer_config.json. The starter configures nothing without it.
+         * tokenizer_config.json; a relative path is resolved from the working directory. The starter configures
+         * nothing without it.
          */
-        private Path path;
+        private String path;
 
         /** Device: cpu, gpu, or auto (GPU when DJL sees one). */
         private String device = "auto";
@@ -63,12 +64,18 @@ public class InfiniProperties {
          */
         private Float gateInit;
 
-        public Path getPath() {
+        // A String, not a Path: Spring's conversion to Path goes through resources and refuses "../models".
+        public String getPath() {
             return path;
         }
 
-        public void setPath(Path path) {
+        public void setPath(String path) {
             this.path = path;
+        }
+
+        /** {@link #getPath()} resolved from the working directory, or null when unset. */
+        public Path resolvedPath() {
+            return resolve(path);
         }
 
         public String getDevice() {
@@ -271,8 +278,8 @@ public class InfiniProperties {
          */
         private Duration lockLease = Duration.ofSeconds(15);
 
-        /** Folder of the file store. */
-        private Path directory = Path.of("infini-conversations");
+        /** Folder of the file store; a relative path is resolved from the working directory. */
+        private String directory = "infini-conversations";
 
         public StoreType getType() {
             return type;
@@ -306,13 +313,22 @@ public class InfiniProperties {
             this.lockLease = lockLease;
         }
 
-        public Path getDirectory() {
+        public String getDirectory() {
             return directory;
         }
 
-        public void setDirectory(Path directory) {
+        public void setDirectory(String directory) {
             this.directory = directory;
         }
+
+        /** {@link #getDirectory()} resolved from the working directory. */
+        public Path resolvedDirectory() {
+            return resolve(directory);
+        }
+    }
+
+    private static Path resolve(String path) {
+        return path == null || path.isBlank() ? null : Path.of(path).toAbsolutePath().normalize();
     }
 
     /** Conversation store types. */

@@ -83,8 +83,7 @@ public class ChatService {
         String id;
         do {
             id = "c-" + HexFormat.of().formatHex(randomBytes());
-        } while (exists(conversations.metadata(id), id));
-        register(id, owner);
+        } while (!register(id, owner));
         return view(id, conversations.metadata(id), null);
     }
 
@@ -211,20 +210,21 @@ public class ChatService {
                     : response.getResult().getMetadata().getFinishReason();
 
             Map<String, String> stored = conversations.metadata(id);
+            Map<String, String> updates = new java.util.HashMap<>();
             if (!stored.containsKey(TITLE)) {
-                String title = message.strip().replaceAll("\\s+", " ");
-                conversations.putMetadata(id, TITLE,
-                        title.length() <= TITLE_CHARS ? title : title.substring(0, TITLE_CHARS - 1) + "…");
+                updates.put(TITLE, title(message));
             }
             List<Long> latencies = new ArrayList<>(latencies(stored));
             latencies.add(latencyMs);
             List<Long> recent = latencies.subList(Math.max(0, latencies.size() - properties.latencyHistory()),
                     latencies.size());
-            conversations.putMetadata(id, LATENCIES, String.join(",", recent.stream().map(String::valueOf).toList()));
-            conversations.putMetadata(id, TURNS, String.valueOf(parseInt(stored.get(TURNS)) + 1));
-            conversations.putMetadata(id, TOKENS, String.valueOf(tokensSeen));
-            conversations.putMetadata(id, SEGMENTS, String.valueOf(segments));
-            conversations.putMetadata(id, UPDATED, Instant.now().toString());
+            updates.put(LATENCIES, String.join(",", recent.stream().map(String::valueOf).toList()));
+            updates.put(TURNS, String.valueOf(parseInt(stored.get(TURNS)) + 1));
+            updates.put(TOKENS, String.valueOf(tokensSeen));
+            updates.put(SEGMENTS, String.valueOf(segments));
+            updates.put(UPDATED, Instant.now().toString());
+            // One write, and none at all if the conversation was deleted while this turn ran.
+            conversations.putMetadata(id, updates);
             meters.counter("infini.sample.tokens", "kind", "prompt").increment(prompt);
             meters.counter("infini.sample.tokens", "kind", "completion").increment(completion);
             return new ChatReply(id, text, finish, new Usage(prompt, completion, prompt + completion),
@@ -236,21 +236,35 @@ public class ChatService {
         validateId(id);
         validateMessage(message);
         Map<String, String> metadata = conversations.metadata(id);
-        if (!exists(metadata, id)) {
-            register(id, owner);
-        } else if (!visible(metadata, owner)) {
+        if (!exists(metadata, id) && register(id, owner)) {
+            return new Turn(id, message);
+        }
+        // It existed, or another request created it between our read and our claim: its owner decides.
+        if (!visible(conversations.metadata(id), owner)) {
             throw ApiException.notFound(id);
         }
         return new Turn(id, message);
     }
 
-    private void register(String id, String owner) {
+    /** Claims a new conversation for {@code owner}; false if the id was taken, by anyone, even a moment ago. */
+    private boolean register(String id, String owner) {
+        Map<String, String> metadata = new java.util.HashMap<>();
         if (owner != null) {
-            conversations.putMetadata(id, OWNER, owner);
+            metadata.put(OWNER, owner);
         }
         String now = Instant.now().toString();
-        conversations.putMetadata(id, CREATED, now);
-        conversations.putMetadata(id, UPDATED, now);
+        metadata.put(CREATED, now);
+        metadata.put(UPDATED, now);
+        return conversations.create(id, metadata);
+    }
+
+    /** The first message, whitespace collapsed, cut to {@link #TITLE_CHARS} characters without splitting one. */
+    static String title(String message) {
+        String title = message.strip().replaceAll("\\s+", " ");
+        if (title.codePointCount(0, title.length()) <= TITLE_CHARS) {
+            return title;
+        }
+        return title.substring(0, title.offsetByCodePoints(0, TITLE_CHARS - 1)) + "…";
     }
 
     /** The conversation's metadata if it exists and {@code owner} may use it; 404 otherwise. */
@@ -280,7 +294,7 @@ public class ChatService {
     }
 
     public void validateMessage(String message) {
-        if (message == null || message.isBlank()) {
+        if (message == null || message.codePoints().allMatch(ChatService::invisible)) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "message_empty",
                     "The message is empty: send {\"message\": \"your text\"}");
         }
@@ -291,10 +305,16 @@ public class ChatService {
         }
     }
 
+    /** Whitespace of any kind (no-break spaces included) and format characters such as zero-width spaces. */
+    private static boolean invisible(int codePoint) {
+        return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint)
+                || Character.getType(codePoint) == Character.FORMAT;
+    }
+
     private Conversation view(String id, Map<String, String> metadata, ConversationStats stats) {
         long tokens = stats != null ? stats.tokensSeen() : parseLong(metadata.get(TOKENS));
         long segments = stats != null ? stats.segmentsFolded() : parseLong(metadata.get(SEGMENTS));
-        long stateBytes = stats != null ? stats.stateBytes() : conversations.model().stateBytes();
+        long stateBytes = stats != null ? stats.stateBytes() : conversations.stateBytes();
         return new Conversation(id, metadata.get(TITLE), parseInt(metadata.get(TURNS)),
                 new Memory(tokens, segments, stateBytes, conversations.model().segmentLength()), latencies(metadata),
                 instant(metadata.get(CREATED)), instant(metadata.get(UPDATED)));
@@ -319,9 +339,13 @@ public class ChatService {
         if (e instanceof ApiException api) {
             return api;
         }
-        if (e instanceof ConversationBusyException || e instanceof ConcurrentConversationUpdateException) {
+        if (e instanceof ConversationBusyException) {
             return new ApiException(HttpStatus.CONFLICT, "conversation_busy", "Conversation '" + id
                     + "' is answering another message; retry when it is done");
+        }
+        if (e instanceof ConcurrentConversationUpdateException) {
+            return new ApiException(HttpStatus.CONFLICT, "conversation_changed", "Conversation '" + id
+                    + "' was changed or deleted while this message was answered; the reply was not kept");
         }
         if (e instanceof ConversationStoreException) {
             return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "store_unavailable",

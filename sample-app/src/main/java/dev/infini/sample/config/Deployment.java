@@ -40,7 +40,7 @@ public class Deployment {
 
     /** The model's folder name, e.g. {@code infini-default}. */
     public String modelName() {
-        Path path = infini.getModel().getPath().toAbsolutePath().normalize();
+        Path path = infini.getModel().resolvedPath();
         return path.getFileName() == null ? path.toString() : path.getFileName().toString();
     }
 
@@ -48,7 +48,7 @@ public class Deployment {
     public String storeDescription() {
         String name = conversations.store().name();
         return switch (name) {
-            case "file" -> "files in " + infini.getStore().getDirectory().toAbsolutePath().normalize();
+            case "file" -> "files in " + infini.getStore().resolvedDirectory();
             case "redis" -> "redis at " + redisAddress();
             case "memory" -> "memory of this process (lost on restart)";
             default -> name;
@@ -58,7 +58,7 @@ public class Deployment {
     public Info info() {
         var model = conversations.model();
         return new Info(modelName(), environment.getProperty(SampleDefaults.MODEL_SOURCE, "configured"),
-                storeDescription(), model.segmentLength(), model.stateBytes(), sample.apiKeyRequired(),
+                storeDescription(), model.segmentLength(), conversations.stateBytes(), sample.apiKeyRequired(),
                 sample.maxMessageChars());
     }
 
@@ -76,14 +76,14 @@ public class Deployment {
     @EventListener(ApplicationReadyEvent.class)
     void announce(ApplicationReadyEvent event) {
         var model = conversations.model();
-        Path path = infini.getModel().getPath().toAbsolutePath().normalize();
+        Path path = infini.getModel().resolvedPath();
         String source = environment.getProperty(SampleDefaults.MODEL_SOURCE, "configured");
         if ("fallback".equals(source)) {
             log.warn("The default model models/infini-default was not found; using the small test model instead. "
                     + "Set infini.model.path to choose a model.");
         }
         log.info("Model: {} ({}; {} parameters, segments of {} tokens, {} bytes of state per conversation)", path,
-                source, model.parameterCount(), model.segmentLength(), model.stateBytes());
+                source, model.parameterCount(), model.segmentLength(), conversations.stateBytes());
         log.info("Conversations: {}", storeDescription());
         if (sample.apiKeyRequired()) {
             log.info("API keys: {} configured; requests to /api need the X-API-Key header", sample.apiKeys().size());

@@ -31,7 +31,6 @@ public class SampleDefaults implements EnvironmentPostProcessor, Ordered {
     /** How the model was found: configured, default or fallback; shown at startup. */
     public static final String MODEL_SOURCE = "infini.sample.model-source";
 
-    static final String REDIS_HEALTH = "management.health.redis.enabled";
     static final String DEFAULT_MODEL = "models/infini-default";
     static final String FALLBACK_MODEL = "shared/models/stories260k";
     static final String PROPERTY_SOURCE = "infiniSampleDefaults";
@@ -61,10 +60,6 @@ public class SampleDefaults implements EnvironmentPostProcessor, Ordered {
                     || environment.containsProperty("spring.data.redis.url");
             store = redisConfigured ? "redis" : "file";
             defaults.put(STORE_TYPE, store);
-        }
-        if (!"redis".equalsIgnoreCase(store) && !environment.containsProperty(REDIS_HEALTH)) {
-            // Redis is on the classpath through the starter; without a Redis store its health check would only fail.
-            defaults.put(REDIS_HEALTH, "false");
         }
         if (!environment.containsProperty(FILE_STORE_DIR)) {
             defaults.put(FILE_STORE_DIR, Path.of(System.getProperty("user.home"), ".infini", "sample-app", "conversations")

@@ -53,29 +53,29 @@ class ChatController {
 
     @GetMapping("/conversations")
     ConversationList list(HttpServletRequest request) {
-        return new ConversationList(chat.list(ApiKeyFilter.owner(request)));
+        return new ConversationList(chat.list(ApiKeyInterceptor.owner(request)));
     }
 
     @PostMapping("/conversations")
     ResponseEntity<Conversation> create(HttpServletRequest request) {
-        Conversation created = chat.create(ApiKeyFilter.owner(request));
+        Conversation created = chat.create(ApiKeyInterceptor.owner(request));
         return ResponseEntity.created(URI.create("/api/conversations/" + created.id())).body(created);
     }
 
     @GetMapping("/conversations/{id}")
     Conversation get(@PathVariable String id, HttpServletRequest request) {
-        return chat.get(id, ApiKeyFilter.owner(request));
+        return chat.get(id, ApiKeyInterceptor.owner(request));
     }
 
     @DeleteMapping("/conversations/{id}")
     ResponseEntity<Void> delete(@PathVariable String id, HttpServletRequest request) {
-        chat.delete(id, ApiKeyFilter.owner(request));
+        chat.delete(id, ApiKeyInterceptor.owner(request));
         return ResponseEntity.noContent().build();
     }
 
     @PostMapping(path = "/conversations/{id}/messages", consumes = MediaType.APPLICATION_JSON_VALUE)
     ChatReply send(@PathVariable String id, @RequestBody MessageRequest body, HttpServletRequest request) {
-        return chat.send(id, ApiKeyFilter.owner(request), body.message());
+        return chat.send(id, ApiKeyInterceptor.owner(request), body.message());
     }
 
     /**
@@ -85,7 +85,7 @@ class ChatController {
     @PostMapping(path = "/conversations/{id}/messages/stream", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = {MediaType.TEXT_EVENT_STREAM_VALUE, MediaType.APPLICATION_JSON_VALUE})
     SseEmitter stream(@PathVariable String id, @RequestBody MessageRequest body, HttpServletRequest request) {
-        var events = chat.stream(id, ApiKeyFilter.owner(request), body.message());
+        var events = chat.stream(id, ApiKeyInterceptor.owner(request), body.message());
         // The timeout is spring.mvc.async.request-timeout: a turn still running then is cancelled.
         SseEmitter emitter = new SseEmitter();
         String path = request.getRequestURI();

@@ -82,8 +82,6 @@ class SampleDefaultsTest {
         assertThat(plain.getProperty(SampleDefaults.STORE_TYPE)).isEqualTo("file");
         assertThat(plain.getProperty(SampleDefaults.FILE_STORE_DIR)).endsWith(".infini/sample-app/conversations");
         assertThat(plain.getProperty(SampleDefaults.MODEL_SOURCE)).isEqualTo("configured");
-        assertThat(plain.getProperty(SampleDefaults.REDIS_HEALTH)).isEqualTo("false");
-        assertThat(withRedis.getProperty(SampleDefaults.REDIS_HEALTH)).isNull();
     }
 
     @Test

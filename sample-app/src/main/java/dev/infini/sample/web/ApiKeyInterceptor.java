@@ -7,8 +7,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -16,8 +14,7 @@ import dev.infini.sample.config.SampleProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
-import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerInterceptor;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -25,20 +22,29 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code X-API-Key}, and the SHA-256 of that key becomes the request's owner (see {@link #owner}), which the
  * conversations it creates record. Keys are compared by their hashes in constant time. Without configured keys the
  * API is open and requests have no owner.
+ * <p>
+ * It is a Spring MVC interceptor mapped to {@code /api/**} ({@link WebConfig}), not a servlet filter, so the path it
+ * is decided on is the path Spring routes: path parameters ({@code /api;x=1/...}) and encoded names
+ * ({@code /%61pi/...}) reach the same handlers and the same check. {@link StrictPathFilter} refuses such paths
+ * before that anyway.
  */
-@Component
-public class ApiKeyFilter extends OncePerRequestFilter {
+public class ApiKeyInterceptor implements HandlerInterceptor {
 
     /** The request header that carries the key. */
     public static final String HEADER = "X-API-Key";
-    private static final String OWNER_ATTRIBUTE = ApiKeyFilter.class.getName() + ".owner";
+    private static final String OWNER_ATTRIBUTE = ApiKeyInterceptor.class.getName() + ".owner";
 
     private final List<byte[]> keyHashes;
     private final JsonMapper json;
 
-    public ApiKeyFilter(SampleProperties properties, JsonMapper json) {
-        this.keyHashes = properties.apiKeys().stream().map(ApiKeyFilter::sha256).toList();
+    public ApiKeyInterceptor(SampleProperties properties, JsonMapper json) {
+        this.keyHashes = properties.apiKeys().stream().map(ApiKeyInterceptor::sha256).toList();
         this.json = json;
+    }
+
+    /** Whether keys are configured, i.e. whether the interceptor has anything to check. */
+    public boolean enabled() {
+        return !keyHashes.isEmpty();
     }
 
     /** The hex SHA-256 of the key the request was let in with, or null when the API is open. */
@@ -47,19 +53,12 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     }
 
     @Override
-    protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        // /api/info tells the page whether to ask for a key, so it stays open.
-        return keyHashes.isEmpty() || !path.startsWith("/api/") || path.equals("/api/info");
-    }
-
-    @Override
-    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-            throws ServletException, IOException {
+    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+            throws IOException {
         String key = request.getHeader(HEADER);
         if (key == null || key.isBlank()) {
             reject(request, response, "api_key_missing", "This API needs a key in the " + HEADER + " header");
-            return;
+            return false;
         }
         byte[] hash = sha256(key.strip());
         boolean known = false;
@@ -68,10 +67,10 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         }
         if (!known) {
             reject(request, response, "api_key_invalid", "The key in the " + HEADER + " header is not accepted");
-            return;
+            return false;
         }
         request.setAttribute(OWNER_ATTRIBUTE, HexFormat.of().formatHex(hash));
-        chain.doFilter(request, response);
+        return true;
     }
 
     private void reject(HttpServletRequest request, HttpServletResponse response, String code, String detail)
