@@ -194,25 +194,6 @@ class ApiIT {
     }
 
     @Test
-    void aConversationSurvivesARestartOfTheAppOnTheSameRedis() throws Exception {
-        JsonNode before = http.postMessage("/api/conversations/durable/messages", ALICE, "Remember the cat.").json();
-        long seen = before.get("memory").get("tokensSeen").asLong();
-        assertThat(redis.command("EXISTS " + prefix + "c:durable")).as("the conversation is a key in Redis").isEqualTo(":1");
-
-        try (RunningApp second = RunningApp.onRedis(redis, prefix, 0,
-                Map.of("infini.sample.api-keys", ALICE + "," + BOB))) {
-            Http again = new Http(second.url(""));
-            JsonNode stats = again.get("/api/conversations/durable", ALICE).json();
-            assertThat(stats.get("memory").get("tokensSeen").asLong()).isEqualTo(seen);
-            assertThat(stats.get("turns").asInt()).isEqualTo(1);
-
-            JsonNode next = again.postMessage("/api/conversations/durable/messages", ALICE, "What did I say?").json();
-            assertThat(next.get("memory").get("tokensSeen").asLong()).isGreaterThan(seen);
-            assertThat(again.get("/api/conversations/durable", BOB).status()).isEqualTo(404);
-        }
-    }
-
-    @Test
     void actuatorReportsEngineAndStoreHealthAndPrometheusMetrics() {
         http.postMessage("/api/conversations/metrics-1/messages", ALICE, "Count me");
 
