@@ -97,6 +97,8 @@ public final class Trainer {
                     // val_answer_tokens came last, after elapsed_s, so that older logs keep their column positions
                     Files.writeString(log, "step,loss,lr,grad_norm,tokens_per_s,val_passkey,val_passkey_off,elapsed_s,"
                             + "val_answer_tokens\n");
+                } else if (resume) {
+                    dropRowsAfter(log, optimizer.step());
                 }
                 double elapsedBefore = resume ? state.get("elapsed_s").getAsDouble() : 0;
                 long start = System.nanoTime();
@@ -187,6 +189,21 @@ public final class Trainer {
                 return new Result(optimizer.step(), firstLoss, lastLoss, bestValidation, best);
             }
         }
+    }
+
+    /**
+     * Drops the log rows of steps after the checkpoint a run resumes from: a run that died between a row and its
+     * checkpoint would otherwise log those steps twice.
+     */
+    private static void dropRowsAfter(Path log, long step) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        List<String> kept = new java.util.ArrayList<>(List.of(lines.get(0)));
+        for (String line : lines.subList(1, lines.size())) {
+            if (!line.isBlank() && Long.parseLong(line.substring(0, line.indexOf(','))) <= step) {
+                kept.add(line);
+            }
+        }
+        Files.write(log, kept);
     }
 
     private void writeTrainerState(Path dir, long step, double bestValidation, double elapsed, boolean withSettings)

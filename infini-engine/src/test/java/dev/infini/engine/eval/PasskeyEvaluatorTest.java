@@ -133,6 +133,32 @@ class PasskeyEvaluatorTest {
     }
 
     @Test
+    void accuracyIsTheShareOfRightTrialsPerCellAndPerLength() {
+        PasskeyEvaluator.Settings settings = settings(List.of(256L, 512L), List.of(0.0, 1.0), 4);
+        List<PasskeyEvaluator.Trial> trials = new ArrayList<>();
+        // right in 3, 1, 0 and 4 of the 4 trials of the four cells
+        int[][] right = {{3, 1}, {0, 4}};
+        long[] lengths = {256, 512};
+        double[] depths = {0.0, 1.0};
+        for (int l = 0; l < 2; l++) {
+            for (int d = 0; d < 2; d++) {
+                for (int t = 0; t < 4; t++) {
+                    trials.add(new PasskeyEvaluator.Trial(lengths[l], depths[d], t, "12345",
+                            t < right[l][d] ? "12345" : "54321", t < right[l][d], 0, 1, 0.5));
+                }
+            }
+        }
+        PasskeyReport report = new PasskeyReport(settings, "on", 64, trials);
+        assertThat(report.accuracy(256, 0.0)).isEqualTo(0.75);
+        assertThat(report.accuracy(256, 1.0)).isEqualTo(0.25);
+        assertThat(report.accuracy(512, 0.0)).isZero();
+        assertThat(report.accuracy(512, 1.0)).isEqualTo(1.0);
+        assertThat(report.accuracy(256)).isEqualTo(0.5);
+        assertThat(report.accuracy(512)).isEqualTo(0.5);
+        assertThat(report.table()).contains("75%", "25%", "100%");
+    }
+
+    @Test
     void promptPlacesTheNeedleAtTheDepthAndEndsWithTheQuestion() {
         try (InfiniTokenizer tokenizer = InfiniTokenizer.load(SharedData.stories260k(), 512)) {
             PasskeyPrompt prompt = new PasskeyPrompt(tokenizer, 1);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.train.OneTorchThread.class)
 class TrainerTest {
@@ -55,14 +56,43 @@ class TrainerTest {
     }
 
     @Test
-    void aRunResumesFromItsLastCheckpoint(@TempDir Path out) throws Exception {
-        new Trainer(settings(out, 10), new PrintStream(new ByteArrayOutputStream())).run();
+    void aResumedRunEndsWithTheWeightsAndLossesOfAnUninterruptedOne(@TempDir Path straight, @TempDir Path cut)
+            throws Exception {
+        new Trainer(settings(straight, 15), new PrintStream(new ByteArrayOutputStream())).run();
+        // The same run, dying after step 15's log row and before its checkpoint: it resumes from step 10's.
+        assertThatThrownBy(() -> new Trainer(settings(cut, 15), dyingAt("step 15/15")).run())
+                .isInstanceOf(Crash.class);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Trainer.Result resumed = new Trainer(settings(out, 15), new PrintStream(log, true)).run();
+        Trainer.Result resumed = new Trainer(settings(cut, 15), new PrintStream(log, true)).run();
         assertThat(log.toString()).contains("resuming from", "at step 10");
         assertThat(resumed.steps()).isEqualTo(15);
-        List<String> csv = Files.readAllLines(out.resolve("loss.csv"));
-        assertThat(csv.get(csv.size() - 1)).startsWith("15,");
+        // Steps 11-15 see the same data (its position follows from the step) with the same weights and optimizer
+        // moments (restored), so they compute the same losses and gradient norms, and end on the same weights.
+        List<String> expected = lossAndNorm(straight);
+        assertThat(lossAndNorm(cut)).as("one row per logged step, none twice").isEqualTo(expected).hasSize(3);
+        assertThat(Files.readAllBytes(cut.resolve("last/model.safetensors")))
+                .isEqualTo(Files.readAllBytes(straight.resolve("last/model.safetensors")));
+    }
+
+    private static final class Crash extends RuntimeException {
+    }
+
+    /** A progress stream that throws when a line starting with {@code prefix} is printed. */
+    private static PrintStream dyingAt(String prefix) {
+        return new PrintStream(java.io.OutputStream.nullOutputStream()) {
+            @Override
+            public void println(String line) {
+                if (line.startsWith(prefix)) {
+                    throw new Crash();
+                }
+            }
+        };
+    }
+
+    /** "step,loss,grad_norm" of every step logged. */
+    private static List<String> lossAndNorm(Path out) throws Exception {
+        return Files.readAllLines(out.resolve("loss.csv")).stream().skip(1).map(line -> line.split(","))
+                .map(f -> f[0] + "," + f[1] + "," + f[3]).toList();
     }
 
     @Test
