@@ -8,6 +8,8 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
 import org.springframework.ai.chat.metadata.ChatResponseMetadata;
 import org.springframework.ai.chat.metadata.DefaultUsage;
@@ -20,6 +22,7 @@ import org.springframework.ai.chat.observation.ChatModelObservationDocumentation
 import org.springframework.ai.chat.observation.DefaultChatModelObservationConvention;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Schedulers;
@@ -35,7 +38,9 @@ import java.util.concurrent.CancellationException;
  * <p>
  * The conversation is the {@link InfiniChatOptions#getConversationId() conversationId} of the prompt's options
  * (set it directly, or through {@link InfiniConversationAdvisor} from {@code ChatMemory.CONVERSATION_ID}); without
- * one a call is a stateless one-off. {@link #stream} emits text as tokens are sampled and ends with a response that
+ * one a call is a stateless one-off: nothing is stored, and the response metadata says so ({@link #STATELESS}).
+ * Tool calling and media are not supported: a prompt with tool callbacks or media fails with
+ * {@link IllegalArgumentException} rather than having them silently dropped. {@link #stream} emits text as tokens are sampled and ends with a response that
  * carries the finish reason and usage; cancelling the stream aborts the turn and leaves the conversation as it was.
  * <p>
  * Responses carry {@code Usage} (prompt tokens: tokens appended this turn besides the generated ones; completion
@@ -57,6 +62,8 @@ public final class InfiniChatModel implements ChatModel {
     public static final String STATE_BYTES = "infini.state-bytes";
     /** Metadata key: stored version of the conversation after the turn. */
     public static final String STATE_VERSION = "infini.state-version";
+    /** Metadata key: true when the call had no conversation id, so nothing was remembered. */
+    public static final String STATELESS = "infini.stateless";
 
     private static final ChatModelObservationConvention DEFAULT_CONVENTION =
             new DefaultChatModelObservationConvention();
@@ -89,11 +96,25 @@ public final class InfiniChatModel implements ChatModel {
     }
 
     private InfiniChatOptions merge(Prompt prompt) {
+        refuseUnsupported(prompt);
         InfiniChatOptions.Builder b = defaultOptions.mutate();
         if (prompt.getOptions() != null) {
             b.combineWith(InfiniChatOptions.from(prompt.getOptions()).mutate());
         }
         return b.build();
+    }
+
+    private static void refuseUnsupported(Prompt prompt) {
+        if (prompt.getOptions() instanceof ToolCallingChatOptions tools && !tools.getToolCallbacks().isEmpty()) {
+            throw new IllegalArgumentException("Infini models do not call tools: remove the "
+                    + tools.getToolCallbacks().size() + " tool callback(s) from the prompt or its ChatClient");
+        }
+        for (Message message : prompt.getInstructions()) {
+            if (message instanceof UserMessage user && !user.getMedia().isEmpty()) {
+                throw new IllegalArgumentException("Infini models read text only: the prompt has "
+                        + user.getMedia().size() + " media attachment(s)");
+            }
+        }
     }
 
     private Prompt withOptions(Prompt prompt, InfiniChatOptions options) {
@@ -182,6 +203,7 @@ public final class InfiniChatModel implements ChatModel {
         if (result.conversationId() != null) {
             metadata.keyValue(CONVERSATION_ID, result.conversationId());
         }
+        metadata.keyValue(STATELESS, result.conversationId() == null);
         return new ChatResponse(List.of(generation), metadata.build());
     }
 

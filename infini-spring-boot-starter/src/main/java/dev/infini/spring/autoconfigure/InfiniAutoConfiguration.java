@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.springframework.ai.chat.client.ChatClientCustomizer;
 import org.springframework.ai.chat.observation.ChatModelObservationConvention;
+import org.springframework.ai.model.SpringAIModelProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
@@ -24,31 +25,40 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * Auto-configures an Infini {@link InfiniChatModel} when {@code infini.model.path} is set (or an
- * {@link InfiniModel} bean exists): the model, its chat template, a {@link ConversationStore} (Redis when a
- * {@link RedisConnectionFactory} exists, else in-process; {@code infini.store.type} chooses), the
- * {@link InfiniConversations} service, the {@link InfiniConversationAdvisor} (added to the auto-configured
- * {@code ChatClient.Builder}) and a health indicator. Every bean backs off when the application defines its own.
+ * {@link InfiniModel} bean exists) and {@code spring.ai.model.chat} is {@code infini} or unset (so the starter can sit
+ * beside other Spring AI providers): the model, its chat template, the default {@link InfiniChatOptions}
+ * ({@link SamplingDefaults}), a {@link ConversationStore} (Redis when Redis is configured, else in-process;
+ * {@code infini.store.type} chooses), the {@link InfiniConversations} service, the {@link InfiniConversationAdvisor}
+ * (added to Spring AI's auto-configured {@code ChatClient.Builder}) and a health indicator. Every bean backs off when
+ * the application defines its own.
  */
-// after Boot's Redis auto-configuration: the store choice looks for its RedisConnectionFactory
+// after Boot's Redis auto-configuration: the Redis store needs its RedisConnectionFactory
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnClass(InfiniModel.class)
+@ConditionalOnProperty(name = SpringAIModelProperties.CHAT_MODEL, havingValue = InfiniChatModel.PROVIDER,
+        matchIfMissing = true)
 @Conditional(InfiniAutoConfiguration.ModelAvailable.class)
 @EnableConfigurationProperties(InfiniProperties.class)
 @Import({InfiniAutoConfiguration.RedisStoreConfiguration.class, InfiniAutoConfiguration.FileStoreConfiguration.class,
         InfiniAutoConfiguration.MemoryStoreConfiguration.class, InfiniAutoConfiguration.HealthConfiguration.class,
         InfiniAutoConfiguration.ChatClientConfiguration.class})
 public class InfiniAutoConfiguration {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InfiniAutoConfiguration.class);
 
     /** Loads the checkpoint of {@code infini.model.path}. */
     @Bean(destroyMethod = "close")
@@ -71,23 +81,35 @@ public class InfiniAutoConfiguration {
         return InfiniChatTemplate.forModel(model, properties.getChat().getTemplate(), properties.getChat().getStop());
     }
 
+    /**
+     * The default options of every call, each value decided: {@code infini.chat.*}, else the checkpoint's
+     * {@code generation_config.json}, else greedy decoding; the model option is the checkpoint folder's name.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    public InfiniChatOptions infiniChatOptions(InfiniProperties properties) {
+        Path checkpoint = properties.getModel().resolvedPath();
+        String name = checkpoint == null || checkpoint.getFileName() == null ? InfiniChatModel.PROVIDER
+                : checkpoint.getFileName().toString();
+        return SamplingDefaults.resolve(properties.getChat(), checkpoint, name);
+    }
+
     /** The conversations service. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public InfiniConversations infiniConversations(InfiniModel model, InfiniChatTemplate template,
                                                    ObjectProvider<ConversationStore> store,
-                                                   InfiniProperties properties,
+                                                   InfiniProperties properties, InfiniChatOptions defaults,
                                                    ObjectProvider<MeterRegistry> meterRegistry) {
         ConversationStore chosen = store.getIfAvailable(() -> {
             throw new IllegalStateException("no conversation store: infini.store.type="
                     + properties.getStore().getType() + " needs a RedisConnectionFactory bean (add "
                     + "spring-boot-starter-data-redis and spring.data.redis.* settings) or choose memory or file");
         });
-        InfiniProperties.Chat chat = properties.getChat();
         InfiniProperties.Conversation c = properties.getConversation();
-        GenerationOptions generation = GenerationOptions.builder().maxTokens(chat.getMaxTokens())
-                .temperature(chat.getTemperature()).topK(chat.getTopK()).topP(chat.getTopP())
-                .repetitionPenalty(chat.getRepetitionPenalty()).seed(chat.getSeed()).build();
+        GenerationOptions generation = defaults.toGenerationOptions(
+                GenerationOptions.greedy(SamplingDefaults.MAX_TOKENS));
+        log.info("Infini conversations are kept in {}", chosen.description());
         return new InfiniConversations(model, template, chosen, new InfiniConversations.Settings(
                 c.getLockTimeout(), c.getCacheMaxSize().toBytes(), c.getMaxIdLength(), generation),
                 meterRegistry.getIfUnique());
@@ -96,11 +118,11 @@ public class InfiniAutoConfiguration {
     /** The Spring AI chat model. */
     @Bean
     @ConditionalOnMissingBean
-    public InfiniChatModel infiniChatModel(InfiniConversations conversations,
+    public InfiniChatModel infiniChatModel(InfiniConversations conversations, InfiniChatOptions defaults,
                                            ObjectProvider<ObservationRegistry> observationRegistry,
                                            ObjectProvider<ChatModelObservationConvention> observationConvention) {
         return InfiniChatModel.builder().conversations(conversations)
-                .defaultOptions(InfiniChatOptions.builder().build())
+                .defaultOptions(defaults)
                 .observationRegistry(observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP))
                 .observationConvention(observationConvention.getIfAvailable())
                 .build();
@@ -133,12 +155,33 @@ public class InfiniAutoConfiguration {
         return properties.getStore().getTtl();
     }
 
-    /** Redis, when a connection factory exists and no other store type is chosen. */
+    /**
+     * Redis, when {@code infini.store.type=redis}, or when no type is chosen and the application configured Redis
+     * ({@code spring.data.redis.host}, {@code .url}, {@code .cluster.nodes} or {@code .sentinel.master}): Spring
+     * Data Redis is always on the classpath through the starter, and Boot always makes a connection factory for
+     * localhost, so the factory alone says nothing about whether the application has a Redis.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(RedisConnectionFactory.class)
     @ConditionalOnBean(RedisConnectionFactory.class)
-    @ConditionalOnProperty(name = "infini.store.type", havingValue = "redis", matchIfMissing = true)
+    @Conditional(RedisStoreConfiguration.Chosen.class)
     static class RedisStoreConfiguration {
+
+        static class Chosen extends AnyNestedCondition {
+
+            Chosen() {
+                super(ConfigurationPhase.REGISTER_BEAN);
+            }
+
+            @ConditionalOnProperty(name = "infini.store.type", havingValue = "redis")
+            static class Configured {
+            }
+
+            @ConditionalOnProperty(name = "infini.store.type", havingValue = "redis", matchIfMissing = true)
+            @Conditional(RedisConfigured.class)
+            static class RedisSettings {
+            }
+        }
 
         @Bean
         @ConditionalOnMissingBean
@@ -161,7 +204,31 @@ public class InfiniAutoConfiguration {
         }
     }
 
-    /** The in-process store: chosen, or the fallback when no store type is set and there is no Redis. */
+    /** Whether the application configured Redis through {@code spring.data.redis.*}. */
+    static class RedisConfigured extends AnyNestedCondition {
+
+        RedisConfigured() {
+            super(ConfigurationPhase.REGISTER_BEAN);
+        }
+
+        @ConditionalOnProperty(prefix = "spring.data.redis", name = "host")
+        static class Host {
+        }
+
+        @ConditionalOnProperty(prefix = "spring.data.redis", name = "url")
+        static class Url {
+        }
+
+        @ConditionalOnProperty(prefix = "spring.data.redis.cluster", name = "nodes")
+        static class Cluster {
+        }
+
+        @ConditionalOnProperty(prefix = "spring.data.redis.sentinel", name = "master")
+        static class Sentinel {
+        }
+    }
+
+    /** The in-process store: chosen, or the fallback when no store type is set and Redis is not configured. */
     @Configuration(proxyBeanMethods = false)
     @Conditional(MemoryStoreConfiguration.Chosen.class)
     static class MemoryStoreConfiguration {
@@ -177,14 +244,30 @@ public class InfiniAutoConfiguration {
             }
 
             @ConditionalOnProperty(name = "infini.store.type", havingValue = "memory", matchIfMissing = true)
-            @ConditionalOnMissingBean(type = "org.springframework.data.redis.connection.RedisConnectionFactory")
+            @Conditional(NoRedisConfigured.class)
             static class NoRedis {
+            }
+        }
+
+        static class NoRedisConfigured extends NoneNestedConditions {
+
+            NoRedisConfigured() {
+                super(ConfigurationPhase.REGISTER_BEAN);
+            }
+
+            @Conditional(RedisConfigured.class)
+            static class Redis {
             }
         }
 
         @Bean
         @ConditionalOnMissingBean
         ConversationStore infiniMemoryConversationStore(InfiniProperties properties) {
+            if (properties.getStore().getType() == null) {
+                log.warn("Infini keeps conversations in this process's memory: they do not survive a restart and are"
+                        + " not shared between instances. Configure spring.data.redis.* (or infini.store.type=file)"
+                        + " to keep them.");
+            }
             return new InMemoryConversationStore(ttl(properties));
         }
     }
@@ -192,6 +275,7 @@ public class InfiniAutoConfiguration {
     /** The health indicator, with Spring Boot's health support on the classpath. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("infini")
     static class HealthConfiguration {
 
         @Bean

@@ -134,20 +134,25 @@ public class InfiniProperties {
          */
         private List<String> stop;
 
-        /** Most tokens generated per reply. */
-        private int maxTokens = 256;
+        /**
+         * Most tokens generated per reply. Unset: the checkpoint's generation_config.json max_new_tokens, else 256.
+         */
+        private Integer maxTokens;
 
-        /** Sampling temperature; 0 is greedy decoding. */
-        private double temperature = 0.7;
+        /**
+         * Sampling temperature; 0 is greedy decoding. Unset: the checkpoint's generation_config.json (0 when it
+         * says do_sample false), else 0: greedy suits small models, which babble when sampled.
+         */
+        private Double temperature;
 
-        /** Keep the k most likely tokens when sampling; 0 keeps all. */
-        private int topK = 40;
+        /** Keep the k most likely tokens when sampling; 0 keeps all. Unset: generation_config.json's, else 0. */
+        private Integer topK;
 
-        /** Nucleus sampling threshold; 1 keeps all tokens. */
-        private double topP = 0.9;
+        /** Nucleus sampling threshold; 1 keeps all tokens. Unset: generation_config.json's, else 1. */
+        private Double topP;
 
-        /** CTRL-style repetition penalty; 1 is none. */
-        private double repetitionPenalty = 1.1;
+        /** CTRL-style repetition penalty; 1 is none. Unset: generation_config.json's, else 1. */
+        private Double repetitionPenalty;
 
         /** Random seed for sampling; unset draws a fresh one per call. */
         private Long seed;
@@ -168,43 +173,43 @@ public class InfiniProperties {
             this.stop = stop;
         }
 
-        public int getMaxTokens() {
+        public Integer getMaxTokens() {
             return maxTokens;
         }
 
-        public void setMaxTokens(int maxTokens) {
+        public void setMaxTokens(Integer maxTokens) {
             this.maxTokens = maxTokens;
         }
 
-        public double getTemperature() {
+        public Double getTemperature() {
             return temperature;
         }
 
-        public void setTemperature(double temperature) {
+        public void setTemperature(Double temperature) {
             this.temperature = temperature;
         }
 
-        public int getTopK() {
+        public Integer getTopK() {
             return topK;
         }
 
-        public void setTopK(int topK) {
+        public void setTopK(Integer topK) {
             this.topK = topK;
         }
 
-        public double getTopP() {
+        public Double getTopP() {
             return topP;
         }
 
-        public void setTopP(double topP) {
+        public void setTopP(Double topP) {
             this.topP = topP;
         }
 
-        public double getRepetitionPenalty() {
+        public Double getRepetitionPenalty() {
             return repetitionPenalty;
         }
 
-        public void setRepetitionPenalty(double repetitionPenalty) {
+        public void setRepetitionPenalty(Double repetitionPenalty) {
             this.repetitionPenalty = repetitionPenalty;
         }
 

@@ -22,6 +22,11 @@ public interface ConversationStore {
     /** A short name for metrics and health: {@code redis}, {@code memory}, {@code file}. */
     String name();
 
+    /** Where the conversations are, for the startup log: e.g. {@code redis at localhost:6379 (keys infini:*)}. */
+    default String description() {
+        return name();
+    }
+
     /** The stored state and its stamp, or empty if the conversation has none (never saved, expired, deleted). */
     Optional<StoredState> load(String conversationId);
 

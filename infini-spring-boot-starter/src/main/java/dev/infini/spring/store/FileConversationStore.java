@@ -62,6 +62,11 @@ public final class FileConversationStore implements ConversationStore {
         return "file";
     }
 
+    @Override
+    public String description() {
+        return "files in " + dir.toAbsolutePath().normalize();
+    }
+
     private static String fileName(String id) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(id.getBytes(StandardCharsets.UTF_8));
     }

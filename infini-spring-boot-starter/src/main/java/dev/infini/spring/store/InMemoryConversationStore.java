@@ -53,6 +53,11 @@ public final class InMemoryConversationStore implements ConversationStore {
     }
 
     @Override
+    public String description() {
+        return "the memory of this process (lost on restart, not shared between instances)";
+    }
+
+    @Override
     public Optional<StoredState> load(String conversationId) {
         Entry e = live(conversationId);
         return e == null || e.state() == null ? Optional.empty()

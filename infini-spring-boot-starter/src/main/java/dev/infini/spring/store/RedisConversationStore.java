@@ -5,6 +5,7 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.RedisClusterConnection;
 import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.RedisTemplate;
@@ -144,6 +145,21 @@ public final class RedisConversationStore implements ConversationStore, AutoClos
     @Override
     public String name() {
         return "redis";
+    }
+
+    @Override
+    public String description() {
+        String where = "redis";
+        if (redis.getConnectionFactory() instanceof LettuceConnectionFactory lettuce) {
+            if (lettuce.getClusterConfiguration() != null) {
+                where = "redis cluster " + lettuce.getClusterConfiguration().getClusterNodes();
+            } else if (lettuce.getSentinelConfiguration() != null) {
+                where = "redis sentinel master " + lettuce.getSentinelConfiguration().getMaster().getName();
+            } else {
+                where = "redis at " + lettuce.getHostName() + ":" + lettuce.getPort();
+            }
+        }
+        return where + " (keys " + prefix + "*)";
     }
 
     /** The hash key of a conversation. */

@@ -24,6 +24,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import dev.infini.spring.InfiniChatOptions;
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.ai.tool.function.FunctionToolCallback;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.content.Media;
+import org.springframework.util.MimeTypeUtils;
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.model.chat.client.autoconfigure.ChatClientAutoConfiguration;
 
 class InfiniAutoConfigurationTest {
 
@@ -75,8 +88,25 @@ class InfiniAutoConfigurationTest {
     }
 
     @Test
-    void aRedisConnectionFactoryMakesTheStoreRedis() {
-        withRedis.withPropertyValues(MODEL, "infini.store.key-prefix=app:").run(ctx -> {
+    void aConnectionFactoryAloneDoesNotMakeTheStoreRedis() {
+        // Spring Data Redis comes with the starter and Boot always makes a factory for localhost: that is no choice
+        withRedis.withPropertyValues(MODEL).run(ctx ->
+                assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(InMemoryConversationStore.class));
+    }
+
+    @Test
+    void redisSettingsMakeTheStoreRedis() {
+        for (String setting : java.util.List.of("spring.data.redis.host=localhost",
+                "spring.data.redis.url=redis://localhost:6379", "spring.data.redis.cluster.nodes=localhost:7000",
+                "spring.data.redis.sentinel.master=main,spring.data.redis.sentinel.nodes=localhost:26379")) {
+            withRedis.withPropertyValues(MODEL).withPropertyValues(setting.split(",")).run(ctx ->
+                    assertThat(ctx.getBean(ConversationStore.class)).as(setting)
+                            .isInstanceOf(RedisConversationStore.class));
+        }
+        withRedis.withPropertyValues(MODEL, "infini.store.type=redis").run(ctx ->
+                assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(RedisConversationStore.class));
+        withRedis.withPropertyValues(MODEL, "spring.data.redis.host=localhost", "infini.store.key-prefix=app:")
+                .run(ctx -> {
             assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(RedisConversationStore.class);
             assertThat(((RedisConversationStore) ctx.getBean(ConversationStore.class)).stateKey("x"))
                     .isEqualTo("app:c:x");
@@ -90,6 +120,111 @@ class InfiniAutoConfigurationTest {
         withRedis.withPropertyValues(MODEL, "infini.store.type=file", "infini.store.directory=" + dir).run(ctx -> {
             assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(FileConversationStore.class);
             assertThat(((FileConversationStore) ctx.getBean(ConversationStore.class)).directory()).isEqualTo(dir);
+        });
+    }
+
+    @Test
+    void relativePathsAreResolvedFromTheWorkingDirectory() {
+        Path model = SharedModels.stories260k();
+        Path relative = Path.of("").toAbsolutePath().relativize(model);
+        assertThat(relative.toString()).startsWith("..");
+        withoutRedis.withPropertyValues("infini.model.path=" + relative, "infini.store.type=file",
+                "infini.store.directory=target/../target/conversations").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(((FileConversationStore) ctx.getBean(ConversationStore.class)).directory())
+                    .isEqualTo(Path.of("target", "conversations").toAbsolutePath());
+        });
+    }
+
+    @Test
+    void springAiModelChatSelectsTheProvider() {
+        withoutRedis.withPropertyValues(MODEL, "spring.ai.model.chat=openai").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx).doesNotHaveBean(InfiniChatModel.class).doesNotHaveBean(InfiniModel.class);
+        });
+        withoutRedis.withPropertyValues(MODEL, "spring.ai.model.chat=infini").run(ctx ->
+                assertThat(ctx).hasSingleBean(InfiniChatModel.class));
+    }
+
+    @Test
+    void theHealthIndicatorCanBeSwitchedOff() {
+        withoutRedis.withPropertyValues(MODEL, "management.health.infini.enabled=false").run(ctx ->
+                assertThat(ctx).doesNotHaveBean(InfiniHealthIndicator.class));
+    }
+
+    @Test
+    void springAisChatClientBuilderIsInjectableAndRemembersThroughTheConversationId() {
+        withoutRedis.withConfiguration(AutoConfigurations.of(
+                        ChatClientAutoConfiguration.class))
+                .withPropertyValues(MODEL, "infini.chat.max-tokens=8").run(ctx -> {
+                    ChatClient chat = ctx.getBean(ChatClient.Builder.class).build();
+                    chat.prompt().user("Once upon a time")
+                            .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "through-the-builder")).call()
+                            .content();
+                    InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
+                    long first = conversations.stats("through-the-builder").orElseThrow().tokensSeen();
+                    chat.prompt().user("And then?")
+                            .advisors(a -> a.param(ChatMemory.CONVERSATION_ID, "through-the-builder")).call()
+                            .content();
+                    assertThat(conversations.stats("through-the-builder").orElseThrow().tokensSeen())
+                            .isGreaterThan(first);
+                });
+    }
+
+    @Test
+    void toolCallbacksAndMediaAreRefusedAndAStatelessCallIsMarked() {
+        withoutRedis.withPropertyValues(MODEL, "infini.chat.max-tokens=4").run(ctx -> {
+            InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+            var tool = FunctionToolCallback
+                    .builder("echo", (String text) -> text).inputType(String.class).description("echoes").build();
+            var withTools = ToolCallingChatOptions.builder().toolCallbacks(tool)
+                    .build();
+            assertThatThrownBy(() -> model.call(
+                            new Prompt("Hello", withTools)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tool");
+            var picture = Media.builder()
+                    .mimeType(MimeTypeUtils.IMAGE_PNG).data(new byte[] {1, 2, 3}).build();
+            var withMedia = UserMessage.builder().text("What is this?")
+                    .media(picture).build();
+            assertThatThrownBy(() -> model.call(
+                            new Prompt(withMedia)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("media");
+
+            var stateless = model.call(new Prompt("Once upon a time"));
+            assertThat((Boolean) stateless.getMetadata().get(InfiniChatModel.STATELESS)).isTrue();
+            assertThat(stateless.getMetadata().getModel()).isEqualTo("stories260k");
+            assertThat(ctx.getBean(InfiniConversations.class).conversationIds()).isEmpty();
+        });
+    }
+
+    @Test
+    void defaultOptionsComeFromThePropertiesThenGenerationConfigThenGreedy(@TempDir Path dir) throws Exception {
+        withoutRedis.withPropertyValues(MODEL).run(ctx -> {
+            InfiniChatOptions options = (InfiniChatOptions) ctx.getBean(InfiniChatModel.class).getOptions();
+            assertThat(options.getModel()).isEqualTo("stories260k");
+            assertThat(options.getTemperature()).isZero();
+            assertThat(options.getTopK()).isZero();
+            assertThat(options.getTopP()).isEqualTo(1.0);
+            assertThat(options.getRepetitionPenalty()).isEqualTo(1.0);
+            assertThat(options.getMaxTokens()).isEqualTo(256);
+        });
+        Path checkpoint = dir.resolve("sampled-model");
+        Files.createDirectories(checkpoint);
+        try (var files = Files.list(SharedModels.stories260k())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, checkpoint.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(checkpoint.resolve("generation_config.json"),
+                "{\"do_sample\": true, \"temperature\": 0.8, \"top_k\": 20, \"max_new_tokens\": 64}");
+        withoutRedis.withPropertyValues("infini.model.path=" + checkpoint, "infini.chat.top-k=5").run(ctx -> {
+            InfiniChatOptions options = ctx.getBean(InfiniChatOptions.class);
+            assertThat(ctx.getBean(InfiniChatModel.class).getOptions()).isSameAs(options);
+            assertThat(options.getModel()).isEqualTo("sampled-model");
+            assertThat(options.getTemperature()).isEqualTo(0.8);
+            assertThat(options.getTopK()).as("the property wins").isEqualTo(5);
+            assertThat(options.getMaxTokens()).isEqualTo(64);
+            assertThat(options.getTopP()).isEqualTo(1.0);
         });
     }
 
