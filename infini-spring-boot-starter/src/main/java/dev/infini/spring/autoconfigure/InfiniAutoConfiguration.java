@@ -68,6 +68,7 @@ public class InfiniAutoConfiguration {
         if (m.resolvedPath() == null) {
             throw new IllegalStateException("infini.model.path must point at a checkpoint folder");
         }
+        properties.getDjl().apply(); // before DJL loads, which TorchThreads and the model do
         TorchThreads.set(m.getThreads());
         return InfiniModel.load(m.resolvedPath(), EngineOptions.builder().device(m.getDevice())
                 .segmentLength(m.getSegmentLength()).memoryUpdate(m.getMemoryUpdate()).gateInit(m.getGateInit())

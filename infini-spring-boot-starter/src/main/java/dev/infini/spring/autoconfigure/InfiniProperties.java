@@ -16,6 +16,7 @@ public class InfiniProperties {
     private final Chat chat = new Chat();
     private final Conversation conversation = new Conversation();
     private final Store store = new Store();
+    private final Djl djl = new Djl();
 
     public Model getModel() {
         return model;
@@ -29,8 +30,52 @@ public class InfiniProperties {
         return conversation;
     }
 
+    public Djl getDjl() {
+        return djl;
+    }
+
     public Store getStore() {
         return store;
+    }
+
+    /**
+     * DJL's network behaviour. DJL reads these as JVM-wide system properties ({@code ai.djl.offline},
+     * {@code OPT_OUT_TRACKING}) when it first loads; the starter sets them from here before it loads the model, unless
+     * the JVM was started with them (a {@code -D} option or the {@code OPT_OUT_TRACKING} environment variable).
+     */
+    public static class Djl {
+
+        /** Keep DJL from looking up models and metadata on the network. */
+        private boolean offline = true;
+
+        /** Let DJL report usage to its authors. */
+        private boolean tracking = false;
+
+        public boolean isOffline() {
+            return offline;
+        }
+
+        public void setOffline(boolean offline) {
+            this.offline = offline;
+        }
+
+        public boolean isTracking() {
+            return tracking;
+        }
+
+        public void setTracking(boolean tracking) {
+            this.tracking = tracking;
+        }
+
+        /** Sets DJL's system properties from these values where the JVM did not set them. */
+        void apply() {
+            if (System.getProperty("ai.djl.offline") == null) {
+                System.setProperty("ai.djl.offline", Boolean.toString(offline));
+            }
+            if (System.getProperty("OPT_OUT_TRACKING") == null && System.getenv("OPT_OUT_TRACKING") == null) {
+                System.setProperty("OPT_OUT_TRACKING", Boolean.toString(!tracking));
+            }
+        }
     }
 
     /** The checkpoint and how it runs. */
