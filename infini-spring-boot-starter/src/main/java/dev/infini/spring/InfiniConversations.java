@@ -51,10 +51,10 @@ import java.util.regex.Pattern;
  * <p>
  * Conversation ids are 1 to {@code maxIdLength} characters of {@code [A-Za-z0-9._:@-]}.
  * <p>
- * Meters: {@code infini.turn.duration} (timer, tag {@code outcome}), {@code infini.turn.tokens.per.second}
- * (generated tokens per second of generation), {@code infini.turn.tokens} (summary, tag {@code kind} =
- * {@code prompt}/{@code completion}), {@code infini.store.duration} (timer, tags {@code operation}, {@code store}),
- * {@code infini.cache.sessions} (gauge: hot sessions cached).
+ * Meters (Infini's own; a turn's latency and tokens are Spring AI's {@code gen_ai.client.*} chat observations):
+ * {@code infini.store.duration} (timer, tags {@code operation}, {@code store}, {@code outcome}),
+ * {@code infini.state.bytes} (summary: bytes of each state saved) and {@code infini.cache.sessions} (gauge: hot
+ * sessions cached).
  */
 public final class InfiniConversations implements AutoCloseable {
 
@@ -189,19 +189,11 @@ public final class InfiniConversations implements AutoCloseable {
      */
     public TurnResult turn(String conversationId, List<ChatMessage> prompt, GenerationOptions options,
                            TokenListener listener) {
+        // Latency and tokens of a turn are Spring AI's chat observations (gen_ai.client.*) in InfiniChatModel.
         long start = System.nanoTime();
         GenerationOptions effective = withTemplateStops(options);
-        String outcome = "error";
-        try {
-            TurnResult result = conversationId == null ? stateless(prompt, effective, listener, start)
-                    : stateful(conversationId, prompt, effective, listener, start);
-            outcome = "ok";
-            return result;
-        } finally {
-            Timer.builder("infini.turn.duration").description("Wall time of a chat turn, store included")
-                    .tag("outcome", outcome).tag("stateful", Boolean.toString(conversationId != null))
-                    .register(meters).record(Duration.ofNanos(System.nanoTime() - start));
-        }
+        return conversationId == null ? stateless(prompt, effective, listener, start)
+                : stateful(conversationId, prompt, effective, listener, start);
     }
 
     private GenerationOptions withTemplateStops(GenerationOptions options) {
@@ -233,24 +225,12 @@ public final class InfiniConversations implements AutoCloseable {
         InfiniChatTemplate.Turn turn = template.turn(prompt, starts);
         int[] promptTokens = turn.promptTokens();
         session.append(promptTokens);
-        long generateStart = System.nanoTime();
         GenerationResult generation = session.generate(options, listener);
-        double seconds = (System.nanoTime() - generateStart) / 1e9;
         int[] closing = turn.closingTokens(generation.finishReason());
         if (closing.length > 0) {
             session.append(closing);
         }
-        if (seconds > 0) {
-            DistributionSummary.builder("infini.turn.tokens.per.second")
-                    .description("Generated tokens per second of generation").baseUnit("tokens/s")
-                    .register(meters).record(generation.tokenIds().length / seconds);
-        }
-        int appended = promptTokens.length + closing.length;
-        DistributionSummary.builder("infini.turn.tokens").tag("kind", "prompt").baseUnit("tokens")
-                .register(meters).record(appended);
-        DistributionSummary.builder("infini.turn.tokens").tag("kind", "completion").baseUnit("tokens")
-                .register(meters).record(generation.tokenIds().length);
-        return new Exchange(generation, appended);
+        return new Exchange(generation, promptTokens.length + closing.length);
     }
 
     private TurnResult stateful(String id, List<ChatMessage> prompt, GenerationOptions options,
@@ -277,6 +257,8 @@ public final class InfiniConversations implements AutoCloseable {
                 Stamp expected = stamp;
                 Stamp saved = timed("save", () -> store.save(id, expected, blob, latency))
                         .orElseThrow(() -> new ConcurrentConversationUpdateException(id, expected.version()));
+                DistributionSummary.builder("infini.state.bytes").description("Bytes of each conversation state saved")
+                        .baseUnit("bytes").register(meters).record(blob.length);
                 TurnResult result = new TurnResult(id, x.generation.text(), x.generation.tokenIds(),
                         x.generation.finishReason(), x.promptTokens, x.generation.tokenIds().length,
                         session.tokensSeen(), session.segmentsFolded(), blob.length, latency, saved.version());

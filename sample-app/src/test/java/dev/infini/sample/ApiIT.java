@@ -208,7 +208,8 @@ class ApiIT {
 
         Response prometheus = http.get("/actuator/prometheus", null);
         assertThat(prometheus.status()).isEqualTo(200);
-        assertThat(prometheus.body()).contains("infini_sample_turn_seconds_count{", "infini_turn_duration_seconds",
+        assertThat(prometheus.body()).contains("infini_sample_turn_seconds_count{", "gen_ai_client_operation_seconds",
+                "gen_ai_client_token_usage_total",
                 "infini_store_duration_seconds", "application=\"infini-sample\"");
         assertThat(http.get("/actuator/metrics/infini.sample.turn", null).status()).isEqualTo(200);
     }
