@@ -8,6 +8,8 @@ WORKDIR /src
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
 COPY infini-engine infini-engine
+COPY infini-spring-ai infini-spring-ai
+COPY infini-spring-boot-autoconfigure infini-spring-boot-autoconfigure
 COPY infini-spring-boot-starter infini-spring-boot-starter
 COPY sample-app sample-app
 # The Maven repository is a BuildKit cache, so rebuilds after a code change download nothing.
