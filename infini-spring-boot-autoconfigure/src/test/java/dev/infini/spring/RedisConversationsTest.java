@@ -16,6 +16,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -361,17 +362,45 @@ class RedisConversationsTest {
     }
 
     @Test
-    void conversationsExpireAfterTheirTimeToLive() {
-        instance("ttl:", "infini.store.ttl=1s").run(ctx -> {
+    void everyWriteRestartsTheTimeToLiveAndTheConversationIsGoneOnceRedisExpiresIt() {
+        // An hour, far longer than the test, so no write races the expiry: what each write set is read back from
+        // Redis (PTTL), and a TTL cut short with PEXPIRE stands for the time that would have passed.
+        long hour = Duration.ofHours(1).toMillis();
+        long minute = Duration.ofMinutes(1).toMillis();
+        String key = "ttl:c:fleeting";
+        instance("ttl:", "infini.store.ttl=1h").run(ctx -> {
             InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
             InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
             say(model, "fleeting", TURNS.get(0));
+            assertThat(pttl(key)).as("a turn's save sets the TTL").isBetween(1L, hour);
+
+            pexpire(key, minute);
             conversations.putMetadata("fleeting", "owner", "alice");
-            assertThat(Long.parseLong(redis.command("PTTL ttl:c:fleeting").substring(1))).isPositive();
-            await().atMost(Duration.ofSeconds(30)).until(() -> conversations.stats("fleeting").isEmpty());
+            assertThat(pttl(key)).as("a metadata write restarts the TTL").isBetween(minute + 1, hour);
+
+            pexpire(key, minute);
+            say(model, "fleeting", TURNS.get(1));
+            assertThat(pttl(key)).as("a later turn restarts the TTL").isBetween(minute + 1, hour);
+
+            StringRedisTemplate raw = new StringRedisTemplate(ctx.getBean(RedisConnectionFactory.class));
+            assertThat(raw.keys("ttl:*")).contains(key)
+                    .allSatisfy(k -> assertThat(pttl(k)).as("%s expires too", k).isPositive());
+
+            pexpire(key, 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> pttl(key) == -2); // Redis reports it expired
+            assertThat(conversations.stats("fleeting")).isEmpty();
             assertThat(conversations.metadata("fleeting")).isEmpty();
             assertThat(conversations.conversationIds()).doesNotContain("fleeting");
         });
+    }
+
+    /** The key's remaining time to live in ms as Redis reports it: -2 if it does not exist, -1 if it never expires. */
+    private static long pttl(String key) throws IOException {
+        return Long.parseLong(redis.command("PTTL " + key).substring(1));
+    }
+
+    private static void pexpire(String key, long ms) throws IOException {
+        assertThat(redis.command("PEXPIRE " + key + " " + ms)).isEqualTo(":1");
     }
 
     @Test

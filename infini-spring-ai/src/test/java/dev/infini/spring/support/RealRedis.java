@@ -1,7 +1,6 @@
 package dev.infini.spring.support;
 
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 
@@ -21,8 +20,10 @@ import java.util.List;
 /**
  * A real Redis for tests, never a mock: a Testcontainers {@code redis:7-alpine} when Docker is there, else a
  * {@code redis-server} process on a free port. It can be stopped and started again with its data (the process
- * writes an append-only file; the container is paused). Without either the test is skipped with the reason shown,
- * except under {@code CI=true}, where it fails. {@link RealRedisExtension} gives a test class one for all its tests.
+ * writes an append-only file; the container is paused). Without either the test fails, on every machine and not
+ * only under {@code CI=true}, with a message naming what is missing and how to install it: a skipped Redis test
+ * would let {@code ./mvnw verify} pass without checking the store. {@link RealRedisExtension} gives a test class one
+ * for all its tests.
  */
 public final class RealRedis implements AutoCloseable {
 
@@ -48,14 +49,7 @@ public final class RealRedis implements AutoCloseable {
             container.start();
             return new RealRedis(container.getHost(), container.getMappedPort(6379), container, null, null);
         }
-        Path binary = findOnPath("redis-server");
-        if (binary == null) {
-            String reason = "no Docker and no redis-server on PATH (apt-get install -y redis-server)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                Assertions.fail("A real Redis is required under CI: " + reason);
-            }
-            Assumptions.abort("Skipped, needs a real Redis: " + reason);
-        }
+        Path binary = requireOnPath("redis-server", "there is no Docker engine for a redis:7-alpine container");
         try {
             RealRedis redis = new RealRedis("127.0.0.1", freePort(), null, binary,
                     Files.createTempDirectory("infini-redis"));
@@ -172,20 +166,20 @@ public final class RealRedis implements AutoCloseable {
         }
     }
 
-    private static Path findOnPath(String name) {
+    /**
+     * The executable {@code name} from the {@code PATH}, or a test failure that names it, says why it is needed and
+     * how to install it. Shared with {@link RealRedisCluster}, which needs {@code redis-server} and {@code redis-cli}.
+     */
+    static Path requireOnPath(String name, String why) {
         String path = System.getenv("PATH");
         for (String d : (path == null ? "" : path).split(File.pathSeparator)) {
-            Path candidate = Path.of(d, name);
+            Path candidate = Path.of(d.isEmpty() ? "." : d, name);
             if (Files.isExecutable(candidate)) {
                 return candidate;
             }
         }
-        for (String d : List.of("/usr/bin", "/usr/local/bin", "/usr/sbin")) {
-            if (Files.isExecutable(Path.of(d, name))) {
-                return Path.of(d, name);
-            }
-        }
-        return null;
+        return Assertions.fail("A real Redis is required and " + name + " is not on the PATH (" + path + "), and "
+                + why + ". Install it with: apt-get install -y redis-server");
     }
 
     /** A TCP port free on this machine now. */

@@ -23,8 +23,8 @@ import java.lang.reflect.Field;
  * It exists so that the test classes that share a Redis do not each repeat the same {@code @BeforeAll} that starts
  * it and {@code @AfterAll} that stops it. The field is filled before the class's own {@code @BeforeAll} methods run,
  * so they can connect to it, and the server is stopped after its {@code @AfterAll} methods, so they can still close
- * their clients first. Whether it is a container or a {@code redis-server} process, and that the class is skipped
- * without either but fails under {@code CI=true}, is {@link RealRedis#start()}'s, unchanged.
+ * their clients first. Whether it is a container or a {@code redis-server} process, and that the class fails
+ * without either, is {@link RealRedis#start()}'s, unchanged.
  */
 public final class RealRedisExtension implements BeforeAllCallback, AfterAllCallback {
 
