@@ -78,10 +78,11 @@ function addTurnMeta(bubble, reply) {
   bubble.appendChild(meta);
 }
 
-function renderTranscript(conversation) {
+// serverTurns: the transcript the server kept (infini.conversation.transcript), else null for this browser's own
+function renderTranscript(conversation, serverTurns) {
   const box = $("transcript");
   box.querySelectorAll(".message, .notice").forEach((el) => el.remove());
-  const turns = conversation ? loadTranscript(conversation.id) : [];
+  const turns = serverTurns || (conversation ? loadTranscript(conversation.id) : []);
   $("empty-state").hidden = turns.length > 0 || (conversation && conversation.memory.tokensSeen > 0);
   if (conversation && conversation.memory.tokensSeen > 0 && turns.length === 0) {
     const note = document.createElement("p");
@@ -198,7 +199,12 @@ async function selectConversation(id) {
   $("delete-conversation").hidden = !conversation;
   document.querySelectorAll("#conversation-list button").forEach((b) =>
     b.setAttribute("aria-current", String(b.dataset.id === id)));
-  renderTranscript(conversation);
+  let serverTurns = null;
+  if (conversation && state.info && state.info.transcript) {
+    const kept = await (await api("/api/conversations/" + encodeURIComponent(id) + "/messages")).json();
+    serverTurns = kept.messages.map((m) => ({ role: m.role, text: m.text }));
+  }
+  renderTranscript(conversation, serverTurns);
   renderMemory(conversation);
   $("message").focus();
 }

@@ -15,6 +15,10 @@ import dev.infini.spring.store.ConversationStore.Stamp;
 import dev.infini.spring.store.ConversationStore.StoredState;
 import dev.infini.spring.store.ConversationStore.TurnLock;
 import io.micrometer.core.instrument.DistributionSummary;
+import org.springframework.ai.chat.memory.ChatMemoryRepository;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.UserMessage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -68,6 +72,7 @@ public final class InfiniConversations implements AutoCloseable {
     private final MeterRegistry meters;
     private final SessionCache cache;
     private final TurnLocks locks = new TurnLocks();
+    private final ChatMemoryRepository transcript;
 
     /**
      * Tuning of {@link InfiniConversations}.
@@ -125,6 +130,17 @@ public final class InfiniConversations implements AutoCloseable {
      */
     public InfiniConversations(InfiniModel model, InfiniChatTemplate template, ConversationStore store,
                                Settings settings, MeterRegistry meters) {
+        this(model, template, store, settings, meters, null);
+    }
+
+    /**
+     * @param meters     registry for the meters, or null for none
+     * @param transcript where to keep each conversation's messages for display ({@link #transcript}), or null to
+     *                   keep none; the model never reads them back, it remembers through its state
+     */
+    public InfiniConversations(InfiniModel model, InfiniChatTemplate template, ConversationStore store,
+                               Settings settings, MeterRegistry meters, ChatMemoryRepository transcript) {
+        this.transcript = transcript;
         this.model = model;
         this.template = template;
         this.store = store;
@@ -251,7 +267,8 @@ public final class InfiniConversations implements AutoCloseable {
                     session = opened.session();
                     stamp = opened.stamp();
                 }
-                Exchange x = exchange(session, prompt, session.tokensSeen() == 0, options, listener);
+                boolean starts = session.tokensSeen() == 0;
+                Exchange x = exchange(session, prompt, starts, options, listener);
                 byte[] blob = ConversationEnvelope.wrap(id, StateCodec.encode(session.snapshot()));
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
                 Stamp expected = stamp;
@@ -264,6 +281,7 @@ public final class InfiniConversations implements AutoCloseable {
                         session.tokensSeen(), session.segmentsFolded(), blob.length, latency, saved.version());
                 cache.put(id, session, saved);
                 session = null;
+                keepTranscript(id, InfiniChatTemplate.newMessages(prompt, starts), result.text());
                 return result;
             } finally {
                 if (session != null) {
@@ -386,6 +404,40 @@ public final class InfiniConversations implements AutoCloseable {
                 stored.get().state().length, stored.get().stamp().version(), lastTurn));
     }
 
+    /** Whether this service keeps each conversation's messages for display ({@link #transcript}). */
+    public boolean keepsTranscript() {
+        return transcript != null;
+    }
+
+    /**
+     * The messages of a conversation as it was told and answered, oldest first, for display: empty when no
+     * transcript is kept ({@link #keepsTranscript}) or the conversation has none.
+     */
+    public List<Message> transcript(String conversationId) {
+        validateId(conversationId);
+        return transcript == null ? List.of() : transcript.findByConversationId(conversationId);
+    }
+
+    // Display only: a transcript that cannot be written costs the page its history, never the turn its answer.
+    private void keepTranscript(String id, List<ChatMessage> told, String reply) {
+        if (transcript == null) {
+            return;
+        }
+        try {
+            List<Message> messages = new java.util.ArrayList<>(transcript.findByConversationId(id));
+            for (ChatMessage message : told) {
+                if ("user".equals(message.role())) {
+                    messages.add(new UserMessage(message.content()));
+                }
+            }
+            messages.add(new AssistantMessage(reply));
+            transcript.saveAll(id, messages);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(InfiniConversations.class).warn(
+                    "could not keep the transcript of conversation '{}': {}", id, e.getMessage());
+        }
+    }
+
     /** Whether the conversation exists: it has a stored state or metadata, or was {@linkplain #create created}. */
     public boolean exists(String conversationId) {
         validateId(conversationId);
@@ -413,7 +465,7 @@ public final class InfiniConversations implements AutoCloseable {
     }
 
     /**
-     * Deletes a conversation (state and metadata), waiting for a running turn of it to finish.
+     * Deletes a conversation (state, metadata and transcript), waiting for a running turn of it to finish.
      *
      * @return whether there was something to delete
      */
@@ -421,7 +473,11 @@ public final class InfiniConversations implements AutoCloseable {
         validateId(conversationId);
         try (Held held = hold(conversationId)) {
             cache.evict(conversationId);
-            return timed("delete", () -> store.delete(conversationId));
+            boolean deleted = timed("delete", () -> store.delete(conversationId));
+            if (transcript != null) {
+                transcript.deleteByConversationId(conversationId);
+            }
+            return deleted;
         }
     }
 

@@ -147,6 +147,35 @@ class BrowserIT {
         assertThat(browser.findElements(By.cssSelector("#transcript .message"))).isEmpty();
     }
 
+    @Test
+    void withTranscriptsKeptByTheServerAnotherBrowserShowsTheConversation() throws Exception {
+        redis = RealRedis.start();
+        app = RunningApp.onRedis(redis, "browser-transcript-" + UUID.randomUUID() + ":", 0,
+                Map.of("infini.sample.max-reply-tokens", 12, "infini.conversation.transcript", true));
+        browser = HeadlessChromium.start(temp.resolve("first-browser"));
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        browser.get(app.url("/"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("engine-info"), "stories260k"));
+        String told = "Hi! My name is Lucy and my favourite colour is green.";
+        String answered = send(wait, told, 1).getText();
+        String link = browser.getCurrentUrl();
+        browser.quit();
+
+        // Another browser (a fresh profile: nothing in its local storage) opens the conversation's link.
+        browser = HeadlessChromium.start(temp.resolve("second-browser"));
+        wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        browser.get(link);
+        wait.until(d -> d.findElements(By.cssSelector("#transcript .message")).size() == 2);
+        List<WebElement> messages = browser.findElements(By.cssSelector("#transcript .message"));
+        assertThat(messages.get(0).getDomAttribute("data-role")).isEqualTo("user");
+        assertThat(messages.get(0).getText()).isEqualTo(told);
+        assertThat(messages.get(1).getDomAttribute("data-role")).isEqualTo("assistant");
+        assertThat(messages.get(1).getText()).isNotBlank();
+        assertThat(answered).as("the first browser's bubble adds the turn's stats").startsWith(messages.get(1).getText());
+        assertThat(browser.findElements(By.cssSelector("#transcript .notice"))).isEmpty();
+        screenshot("transcript-other-browser.png");
+    }
+
     private void useKey(WebDriverWait wait, String key) {
         WebElement field = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
         field.clear();

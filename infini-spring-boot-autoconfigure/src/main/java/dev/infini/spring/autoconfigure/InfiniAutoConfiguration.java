@@ -16,6 +16,7 @@ import dev.infini.spring.store.RedisConversationStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.springframework.ai.chat.client.ChatClientCustomizer;
+import org.springframework.ai.chat.memory.ChatMemoryRepository;
 import org.springframework.ai.chat.observation.ChatModelObservationConvention;
 import org.springframework.ai.model.SpringAIModelProperties;
 import org.springframework.beans.factory.ObjectProvider;
@@ -101,7 +102,8 @@ public class InfiniAutoConfiguration {
     public InfiniConversations infiniConversations(InfiniModel model, InfiniChatTemplate template,
                                                    ObjectProvider<ConversationStore> store,
                                                    InfiniProperties properties, InfiniChatOptions defaults,
-                                                   ObjectProvider<MeterRegistry> meterRegistry) {
+                                                   ObjectProvider<MeterRegistry> meterRegistry,
+                                                   ObjectProvider<ChatMemoryRepository> chatMemoryRepository) {
         ConversationStore chosen = store.getIfAvailable(() -> {
             throw new IllegalStateException("no conversation store: infini.store.type="
                     + properties.getStore().getType() + " needs a RedisConnectionFactory bean (add "
@@ -111,9 +113,14 @@ public class InfiniAutoConfiguration {
         GenerationOptions generation = defaults.toGenerationOptions(
                 GenerationOptions.greedy(SamplingDefaults.MAX_TOKENS));
         log.info("Infini conversations are kept in {}", chosen.description());
+        ChatMemoryRepository transcript = !c.isTranscript() ? null : chatMemoryRepository.getIfAvailable(() -> {
+            throw new IllegalStateException("infini.conversation.transcript=true needs a ChatMemoryRepository bean:"
+                    + " add Spring AI's chat memory (spring-ai-autoconfigure-model-chat-memory gives an in-memory"
+                    + " one; its JDBC, Cassandra or other repositories keep it elsewhere) or define one");
+        });
         return new InfiniConversations(model, template, chosen, new InfiniConversations.Settings(
                 c.getLockTimeout(), c.getCacheMaxSize().toBytes(), c.getMaxIdLength(), generation),
-                meterRegistry.getIfUnique());
+                meterRegistry.getIfUnique(), transcript);
     }
 
     /** The Spring AI chat model. */

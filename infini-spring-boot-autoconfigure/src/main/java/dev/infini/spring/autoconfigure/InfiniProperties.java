@@ -271,6 +271,22 @@ public class InfiniProperties {
     public static class Conversation {
 
         /**
+         * Also keep each conversation's messages for display in the application's Spring AI ChatMemoryRepository
+         * (needs one: Spring AI's chat-memory auto-configuration gives an in-memory one). The model never reads
+         * them back; deleting a conversation deletes them too.
+         */
+        private boolean transcript;
+
+        public boolean isTranscript() {
+            return transcript;
+        }
+
+        public void setTranscript(boolean transcript) {
+            this.transcript = transcript;
+        }
+
+
+        /**
          * How long a turn waits for a running turn of the same conversation (on any instance) before failing with
          * ConversationBusyException.
          */

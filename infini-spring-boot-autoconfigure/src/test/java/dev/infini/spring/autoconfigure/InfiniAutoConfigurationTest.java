@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import dev.infini.spring.InfiniChatOptions;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.ai.chat.memory.InMemoryChatMemoryRepository;
 import org.springframework.ai.tool.function.FunctionToolCallback;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
@@ -168,6 +169,34 @@ class InfiniAutoConfigurationTest {
                             .content();
                     assertThat(conversations.stats("through-the-builder").orElseThrow().tokensSeen())
                             .isGreaterThan(first);
+                });
+    }
+
+    @Test
+    void aTranscriptIsKeptForDisplayOnlyWhenAskedAndDeletedWithTheConversation() {
+        withoutRedis.withPropertyValues(MODEL).run(ctx ->
+                assertThat(ctx.getBean(InfiniConversations.class).keepsTranscript()).isFalse());
+        withoutRedis.withPropertyValues(MODEL, "infini.conversation.transcript=true").run(ctx -> {
+            assertThat(ctx).hasFailed();
+            assertThat(ctx.getStartupFailure()).rootCause().hasMessageContaining("ChatMemoryRepository");
+        });
+        withoutRedis.withPropertyValues(MODEL, "infini.conversation.transcript=true", "infini.chat.max-tokens=6")
+                .withBean(InMemoryChatMemoryRepository.class).run(ctx -> {
+                    InfiniChatModel model = ctx.getBean(InfiniChatModel.class);
+                    InfiniConversations conversations = ctx.getBean(InfiniConversations.class);
+                    String first = model.call(new Prompt("Once upon a time",
+                            InfiniChatOptions.builder().conversationId("told").build())).getResult().getOutput()
+                            .getText();
+                    model.call(new Prompt("And then?", InfiniChatOptions.builder().conversationId("told").build()));
+                    var messages = conversations.transcript("told");
+                    assertThat(messages).extracting(m -> m.getMessageType().getValue())
+                            .containsExactly("user", "assistant", "user", "assistant");
+                    assertThat(messages.get(0).getText()).isEqualTo("Once upon a time");
+                    assertThat(messages.get(1).getText()).isEqualTo(first);
+                    assertThat(messages.get(2).getText()).isEqualTo("And then?");
+                    conversations.delete("told");
+                    assertThat(conversations.transcript("told")).isEmpty();
+                    assertThat(ctx.getBean(InMemoryChatMemoryRepository.class).findConversationIds()).isEmpty();
                 });
     }
 

@@ -19,6 +19,8 @@ import dev.infini.sample.web.ApiException;
 import dev.infini.sample.web.Dtos.ChatReply;
 import dev.infini.sample.web.Dtos.Conversation;
 import dev.infini.sample.web.Dtos.Memory;
+import dev.infini.sample.web.Dtos.Transcript;
+import dev.infini.sample.web.Dtos.TranscriptMessage;
 import dev.infini.sample.web.Dtos.Usage;
 import dev.infini.spring.ConcurrentConversationUpdateException;
 import dev.infini.spring.ConversationBusyException;
@@ -107,6 +109,13 @@ public class ChatService {
     public Conversation get(String id, String owner) {
         Map<String, String> metadata = owned(id, owner);
         return view(id, metadata, conversations.stats(id).orElse(null));
+    }
+
+    /** The conversation's messages as the server kept them (none when {@code infini.conversation.transcript} is off). */
+    public Transcript transcript(String id, String owner) {
+        owned(id, owner);
+        return new Transcript(conversations.keepsTranscript(), conversations.transcript(id).stream()
+                .map(m -> new TranscriptMessage(m.getMessageType().getValue(), m.getText())).toList());
     }
 
     public void delete(String id, String owner) {

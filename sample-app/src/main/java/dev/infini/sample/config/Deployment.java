@@ -59,7 +59,7 @@ public class Deployment {
         var model = conversations.model();
         return new Info(modelName(), environment.getProperty(SampleDefaults.MODEL_SOURCE, "configured"),
                 storeDescription(), model.segmentLength(), conversations.stateBytes(), sample.apiKeyRequired(),
-                sample.maxMessageChars());
+                sample.maxMessageChars(), conversations.keepsTranscript());
     }
 
     private String redisAddress() {

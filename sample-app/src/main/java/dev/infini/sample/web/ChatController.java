@@ -16,6 +16,7 @@ import dev.infini.sample.web.Dtos.Conversation;
 import dev.infini.sample.web.Dtos.ConversationList;
 import dev.infini.sample.web.Dtos.Info;
 import dev.infini.sample.web.Dtos.MessageRequest;
+import dev.infini.sample.web.Dtos.Transcript;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -65,6 +66,12 @@ class ChatController {
     @GetMapping("/conversations/{id}")
     Conversation get(@PathVariable String id, HttpServletRequest request) {
         return chat.get(id, ApiKeyInterceptor.owner(request));
+    }
+
+    /** The messages the server kept for display ({@code infini.conversation.transcript}); the model never reads them. */
+    @GetMapping("/conversations/{id}/messages")
+    Transcript messages(@PathVariable String id, HttpServletRequest request) {
+        return chat.transcript(id, ApiKeyInterceptor.owner(request));
     }
 
     @DeleteMapping("/conversations/{id}")

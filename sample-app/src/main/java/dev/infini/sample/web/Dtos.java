@@ -51,8 +51,25 @@ public final class Dtos {
     public record ConversationList(List<Conversation> conversations) {
     }
 
-    /** What the page shows in its header and needs before the first request. */
+    /**
+     * What the page shows in its header and needs before the first request.
+     *
+     * @param transcript whether the server keeps each conversation's messages ({@code infini.conversation.transcript})
+     */
     public record Info(String model, String modelSource, String store, int segmentLength, long stateBytes,
-            boolean apiKeyRequired, int maxMessageChars) {
+            boolean apiKeyRequired, int maxMessageChars, boolean transcript) {
+    }
+
+    /** One message of a transcript: {@code user} or {@code assistant}, and its text. */
+    public record TranscriptMessage(String role, String text) {
+    }
+
+    /**
+     * A conversation's messages as the server kept them.
+     *
+     * @param kept whether the server keeps transcripts at all; when not, {@code messages} is empty and the page shows
+     *             what this browser kept
+     */
+    public record Transcript(boolean kept, List<TranscriptMessage> messages) {
     }
 }
