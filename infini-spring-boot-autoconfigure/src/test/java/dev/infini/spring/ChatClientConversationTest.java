@@ -57,6 +57,7 @@ class ChatClientConversationTest {
     @Configuration(proxyBeanMethods = false)
     static class Observability {
         final List<String> observed = new CopyOnWriteArrayList<>();
+        final List<String> tags = new CopyOnWriteArrayList<>();
 
         @Bean
         MeterRegistry meterRegistry() {
@@ -70,6 +71,7 @@ class ChatClientConversationTest {
                 @Override
                 public void onStop(Observation.Context context) {
                     observed.add(context.getName());
+                    context.getAllKeyValues().forEach(kv -> tags.add(kv.getKey() + "=" + kv.getValue()));
                 }
 
                 @Override
@@ -204,6 +206,10 @@ class ChatClientConversationTest {
             assertThat((Long) second.getMetadata().get(InfiniChatModel.STATE_VERSION)).isEqualTo(2);
             assertThat(second.getResult().getMetadata().getFinishReason()).isIn("STOP", "LENGTH");
             assertThat(ctx.getBean(Observability.class).observed).contains("gen_ai.client.operation");
+            // the request's real values: the decided defaults (greedy here) and the checkpoint's name
+            assertThat(ctx.getBean(Observability.class).tags).contains("gen_ai.system=infini",
+                    "gen_ai.request.model=stories260k", "gen_ai.request.temperature=0.0",
+                    "gen_ai.request.max_tokens=16", "gen_ai.request.top_k=0", "gen_ai.response.model=stories260k");
             MeterRegistry meters = ctx.getBean(MeterRegistry.class);
             assertThat(meters.get("infini.store.duration").tag("operation", "save").timer().count()).isEqualTo(2);
             assertThat(meters.get("infini.state.bytes").summary().max())
