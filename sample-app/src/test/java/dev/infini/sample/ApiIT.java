@@ -178,7 +178,7 @@ class ApiIT {
         assertError(http.post("/api/conversations/bad-1/messages", ALICE, "text/plain", "hi"), 415,
                 "unsupported_media_type");
         assertError(http.get("/api/conversations/never-seen", ALICE), 404, "conversation_not_found");
-        assertError(http.get("/api/conversations/bad-1/messages", ALICE), 405, "method_not_allowed");
+        assertError(http.delete("/api/conversations/bad-1/messages", ALICE), 405, "method_not_allowed");
 
         // Nothing was created by the refused requests.
         assertThat(http.get("/api/conversations/bad-1", ALICE).status()).isEqualTo(404);
