@@ -19,4 +19,7 @@ public interface DecodeKernels {
 
     /** Softmax of x[0..length) in place: exp(x − max) / Σ exp(x − max). */
     void softmax(float[] x, int length);
+
+    /** SwiGLU in place over {@code length} values: gate = gate·sigmoid(gate)·up. */
+    void swiglu(float[] gate, float[] up, int length);
 }

@@ -209,4 +209,20 @@ final class PanamaDecodeKernels implements DecodeKernels {
             x[i] *= inverse;
         }
     }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int length) {
+        int narrow = SPECIES.loopBound(length);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        int i = 0;
+        for (; i < narrow; i += STEP) {
+            FloatVector g = FloatVector.fromArray(SPECIES, gate, i);
+            FloatVector sigmoid = one.div(g.neg().lanewise(VectorOperators.EXP).add(one));
+            g.mul(sigmoid).mul(FloatVector.fromArray(SPECIES, up, i)).intoArray(gate, i);
+        }
+        for (; i < length; i++) {
+            float g = gate[i];
+            gate[i] = g * (float) (1 / (1 + Math.exp(-g))) * up[i];
+        }
+    }
 }

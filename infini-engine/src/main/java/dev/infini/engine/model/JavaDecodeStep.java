@@ -222,10 +222,7 @@ final class JavaDecodeStep {
     private void mlp(Layer layer, DecodeBuffers b) {
         kernels.matVec(layer.mlpGate, b.normed, b.gate);
         kernels.matVec(layer.mlpUp, b.normed, b.up);
-        for (int i = 0; i < intermediate; i++) {
-            float g = b.gate[i];
-            b.gate[i] = g * (float) (1 / (1 + Math.exp(-g))) * b.up[i];
-        }
+        kernels.swiglu(b.gate, b.up, intermediate);
         kernels.matVec(layer.mlpDown, b.gate, b.out);
     }
 

@@ -118,6 +118,23 @@ class VectorKernelsTest {
     }
 
     @Test
+    void swigluEqualsThePlainFormulaOnOddLengthsAndExtremeGates() {
+        DecodeKernels loops = VectorKernels.preferredDecode().orElseThrow();
+        Random random = new Random(13);
+        for (int n : new int[] {1, 7, 16, 17, 172, 344}) {
+            float[] gate = gaussian(random, n);
+            float[] up = gaussian(random, n);
+            gate[0] = n % 2 == 0 ? -100f : 100f; // exp overflows on one side, underflows on the other
+            float[] expected = new float[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = (float) (gate[i] / (1 + Math.exp(-gate[i])) * up[i]);
+            }
+            loops.swiglu(gate, up, n);
+            assertClose(gate, expected, "swiglu of " + n);
+        }
+    }
+
+    @Test
     void softmaxEqualsThePlainFormulaOnOddLengths() {
         DecodeKernels loops = VectorKernels.preferredDecode().orElseThrow();
         Random random = new Random(12);
