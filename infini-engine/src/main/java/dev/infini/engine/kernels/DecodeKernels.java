@@ -8,14 +8,20 @@ package dev.infini.engine.kernels;
  */
 public interface DecodeKernels {
 
-    /** y[r] = Σ_c W[r][c]·x[c] for every row r of W; x holds at least {@code cols}, y at least {@code rows}. */
+    /** y = W·x: y[r] = Σ_c W[r][c]·x[c] for every row r of W (a linear map of one token). */
     void matVec(Matrix w, float[] x, float[] y);
 
-    /** Σ_{i<length} a[from + i]·m[row][i]: attention weights against one component of the cached values. */
-    float dotRow(float[] a, int from, Matrix m, int row, int length);
+    /**
+     * A block of rows times x over their first {@code length} columns:
+     * y[yFrom + r] = Σ_{c<length} m[first + r][c]·x[c] for r < rows (attention weights against the cached values).
+     */
+    void matVec(Matrix m, int first, int rows, int length, float[] x, float[] y, int yFrom);
 
-    /** out[from + i] += scale·m[row][i] for i < length: one query component times that of the cached keys. */
-    void addScaledRow(float[] out, int from, float scale, Matrix m, int row, int length);
+    /**
+     * s times a block of rows over their first {@code length} columns:
+     * out[c] = Σ_{r<rows} s[sFrom + r]·m[first + r][c] for c < length (a query against the cached keys, σ(Q)·M).
+     */
+    void vecMat(float[] s, int sFrom, Matrix m, int first, int rows, int length, float[] out);
 
     /** Softmax of x[0..length) in place: exp(x − max) / Σ exp(x − max). */
     void softmax(float[] x, int length);

@@ -41,9 +41,10 @@ final class PanamaDecodeKernels implements DecodeKernels {
     @Override
     public void matVec(Matrix w, float[] x, float[] y) {
         int rows = w.rows();
-        int parts = pool == null || (long) rows * w.cols() < SPLIT_MIN_FLOATS ? 1 : Math.min(threads, rows);
+        int cols = w.cols();
+        int parts = pool == null || (long) rows * cols < SPLIT_MIN_FLOATS ? 1 : Math.min(threads, rows);
         if (parts == 1) {
-            rows(w, x, y, 0, rows);
+            rows(w.data(), 0, rows, cols, cols, x, y, 0);
             return;
         }
         // contiguous blocks of rows: each thread streams its own part of the matrix
@@ -51,39 +52,45 @@ final class PanamaDecodeKernels implements DecodeKernels {
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) rows * p / parts);
             int to = (int) ((long) rows * (p + 1) / parts);
-            others[p - 1] = pool.submit(() -> rows(w, x, y, from, to));
+            others[p - 1] = pool.submit(() -> rows(w.data(), from, to - from, cols, cols, x, y, from));
         }
-        rows(w, x, y, 0, rows / parts);
+        rows(w.data(), 0, rows / parts, cols, cols, x, y, 0);
         for (ForkJoinTask<?> task : others) {
             task.join();
         }
     }
 
-    private static void rows(Matrix w, float[] x, float[] y, int from, int to) {
-        ByteBuffer data = w.data();
-        int cols = w.cols();
-        int r = from;
-        if (cols <= QUAD_MAX_COLS) {
-            for (; r + 4 <= to; r += 4) {
-                quad(data, r, cols, x, y);
+    @Override
+    public void matVec(Matrix m, int first, int rows, int length, float[] x, float[] y, int yFrom) {
+        rows(m.data(), first, rows, m.cols(), length, x, y, yFrom);
+    }
+
+    /** y[yFrom + r] = Σ_{c<length} data[first + r][c]·x[c] for r < rows, rows {@code cols} floats apart. */
+    private static void rows(ByteBuffer data, int first, int rows, int cols, int length, float[] x, float[] y,
+                             int yFrom) {
+        int r = 0;
+        if (length <= QUAD_MAX_COLS) {
+            for (; r + 4 <= rows; r += 4) {
+                quad(data, (first + r) * cols * Float.BYTES, cols * Float.BYTES, length, x, y, yFrom + r);
             }
         }
-        for (; r < to; r++) {
-            y[r] = dot(data, r * cols * Float.BYTES, x, 0, cols);
+        for (; r < rows; r++) {
+            y[yFrom + r] = dot(data, (first + r) * cols * Float.BYTES, x, length);
         }
     }
 
     /**
-     * Rows r..r+3 side by side, sharing each load of x. On short rows a product is mostly its fixed costs (the
-     * horizontal sum of the accumulator above all), which four independent rows overlap: measured 1.5–2.3× faster
-     * per row than one row at a time on 64- to 176-float rows. Long rows stay one at a time (see {@link #dot}).
+     * Four rows side by side, {@code stride} bytes apart, sharing each load of x. On short rows a product is mostly
+     * its fixed costs (the horizontal sum of the accumulator above all), which four independent rows overlap:
+     * measured 1.5–2.3× faster per row than one row at a time on 64- to 176-float rows. Long rows stay one at a
+     * time (see {@link #dot}).
      */
-    private static void quad(ByteBuffer data, int r, int cols, float[] x, float[] y) {
-        int b0 = r * cols * Float.BYTES;
-        int b1 = b0 + cols * Float.BYTES;
-        int b2 = b1 + cols * Float.BYTES;
-        int b3 = b2 + cols * Float.BYTES;
-        int narrow = SPECIES.loopBound(cols);
+    private static void quad(ByteBuffer data, int base, int stride, int length, float[] x, float[] y, int at) {
+        int b0 = base;
+        int b1 = b0 + stride;
+        int b2 = b1 + stride;
+        int b3 = b2 + stride;
+        int narrow = SPECIES.loopBound(length);
         FloatVector a0 = FloatVector.zero(SPECIES);
         FloatVector a1 = FloatVector.zero(SPECIES);
         FloatVector a2 = FloatVector.zero(SPECIES);
@@ -91,41 +98,36 @@ final class PanamaDecodeKernels implements DecodeKernels {
         int c = 0;
         for (; c < narrow; c += STEP) {
             FloatVector xv = FloatVector.fromArray(SPECIES, x, c);
-            int at = c * Float.BYTES;
-            a0 = FloatVector.fromByteBuffer(SPECIES, data, b0 + at, ORDER).fma(xv, a0);
-            a1 = FloatVector.fromByteBuffer(SPECIES, data, b1 + at, ORDER).fma(xv, a1);
-            a2 = FloatVector.fromByteBuffer(SPECIES, data, b2 + at, ORDER).fma(xv, a2);
-            a3 = FloatVector.fromByteBuffer(SPECIES, data, b3 + at, ORDER).fma(xv, a3);
+            int offset = c * Float.BYTES;
+            a0 = FloatVector.fromByteBuffer(SPECIES, data, b0 + offset, ORDER).fma(xv, a0);
+            a1 = FloatVector.fromByteBuffer(SPECIES, data, b1 + offset, ORDER).fma(xv, a1);
+            a2 = FloatVector.fromByteBuffer(SPECIES, data, b2 + offset, ORDER).fma(xv, a2);
+            a3 = FloatVector.fromByteBuffer(SPECIES, data, b3 + offset, ORDER).fma(xv, a3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD);
         float s1 = a1.reduceLanes(VectorOperators.ADD);
         float s2 = a2.reduceLanes(VectorOperators.ADD);
         float s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            int at = c * Float.BYTES;
-            s0 += data.getFloat(b0 + at) * x[c];
-            s1 += data.getFloat(b1 + at) * x[c];
-            s2 += data.getFloat(b2 + at) * x[c];
-            s3 += data.getFloat(b3 + at) * x[c];
+        for (; c < length; c++) {
+            int offset = c * Float.BYTES;
+            s0 += data.getFloat(b0 + offset) * x[c];
+            s1 += data.getFloat(b1 + offset) * x[c];
+            s2 += data.getFloat(b2 + offset) * x[c];
+            s3 += data.getFloat(b3 + offset) * x[c];
         }
-        y[r] = s0;
-        y[r + 1] = s1;
-        y[r + 2] = s2;
-        y[r + 3] = s3;
-    }
-
-    @Override
-    public float dotRow(float[] a, int from, Matrix m, int row, int length) {
-        return dot(m.data(), row * m.cols() * Float.BYTES, a, from, length);
+        y[at] = s0;
+        y[at + 1] = s1;
+        y[at + 2] = s2;
+        y[at + 3] = s3;
     }
 
     /**
-     * Σ_i data[base + i]·x[from + i] over length floats. Four independent accumulators: the fma chains overlap,
-     * and the row is read as a single sequential stream. For a matrix-vector product of long rows, four rows side by
-     * side sharing the x loads was measured half as fast (12 vs 24 GB/s on a 3072 × 768 matrix, AMD EPYC),
-     * presumably because four streams defeat the prefetcher.
+     * Σ_{i<length} data[base + i]·x[i]. Four independent accumulators: the fma chains overlap, and the row is read
+     * as a single sequential stream. For a matrix-vector product of long rows, four rows side by side sharing the x
+     * loads was measured half as fast (12 vs 24 GB/s on a 3072 × 768 matrix, AMD EPYC), presumably because four
+     * streams defeat the prefetcher.
      */
-    private static float dot(ByteBuffer data, int base, float[] x, int from, int length) {
+    private static float dot(ByteBuffer data, int base, float[] x, int length) {
         int wide = length - length % (4 * STEP);
         int narrow = SPECIES.loopBound(length);
         FloatVector a0 = FloatVector.zero(SPECIES);
@@ -136,39 +138,50 @@ final class PanamaDecodeKernels implements DecodeKernels {
         for (; i < wide; i += 4 * STEP) {
             int at = base + i * Float.BYTES;
             a0 = FloatVector.fromByteBuffer(SPECIES, data, at, ORDER)
-                    .fma(FloatVector.fromArray(SPECIES, x, from + i), a0);
+                    .fma(FloatVector.fromArray(SPECIES, x, i), a0);
             a1 = FloatVector.fromByteBuffer(SPECIES, data, at + STEP * Float.BYTES, ORDER)
-                    .fma(FloatVector.fromArray(SPECIES, x, from + i + STEP), a1);
+                    .fma(FloatVector.fromArray(SPECIES, x, i + STEP), a1);
             a2 = FloatVector.fromByteBuffer(SPECIES, data, at + 2 * STEP * Float.BYTES, ORDER)
-                    .fma(FloatVector.fromArray(SPECIES, x, from + i + 2 * STEP), a2);
+                    .fma(FloatVector.fromArray(SPECIES, x, i + 2 * STEP), a2);
             a3 = FloatVector.fromByteBuffer(SPECIES, data, at + 3 * STEP * Float.BYTES, ORDER)
-                    .fma(FloatVector.fromArray(SPECIES, x, from + i + 3 * STEP), a3);
+                    .fma(FloatVector.fromArray(SPECIES, x, i + 3 * STEP), a3);
         }
         for (; i < narrow; i += STEP) {
             a0 = FloatVector.fromByteBuffer(SPECIES, data, base + i * Float.BYTES, ORDER)
-                    .fma(FloatVector.fromArray(SPECIES, x, from + i), a0);
+                    .fma(FloatVector.fromArray(SPECIES, x, i), a0);
         }
         float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; i < length; i++) {
-            sum += data.getFloat(base + i * Float.BYTES) * x[from + i];
+            sum += data.getFloat(base + i * Float.BYTES) * x[i];
         }
         return sum;
     }
 
     @Override
-    public void addScaledRow(float[] out, int from, float scale, Matrix m, int row, int length) {
+    public void vecMat(float[] s, int sFrom, Matrix m, int first, int rows, int length, float[] out) {
+        // column chunk by column chunk, the rows' contributions summed in a register: one store per chunk and no
+        // horizontal sums, whatever the number of rows (the head width d)
         ByteBuffer data = m.data();
-        int base = row * m.cols() * Float.BYTES;
+        int stride = m.cols() * Float.BYTES;
+        int base = first * stride;
         int narrow = SPECIES.loopBound(length);
-        int i = 0;
-        FloatVector factor = FloatVector.broadcast(SPECIES, scale);
-        for (; i < narrow; i += STEP) {
-            FloatVector.fromByteBuffer(SPECIES, data, base + i * Float.BYTES, ORDER)
-                    .fma(factor, FloatVector.fromArray(SPECIES, out, from + i))
-                    .intoArray(out, from + i);
+        int c = 0;
+        for (; c < narrow; c += STEP) {
+            FloatVector acc = FloatVector.zero(SPECIES);
+            int at = base + c * Float.BYTES;
+            for (int r = 0; r < rows; r++) {
+                acc = FloatVector.fromByteBuffer(SPECIES, data, at + r * stride, ORDER)
+                        .fma(FloatVector.broadcast(SPECIES, s[sFrom + r]), acc);
+            }
+            acc.intoArray(out, c);
         }
-        for (; i < length; i++) {
-            out[from + i] += scale * data.getFloat(base + i * Float.BYTES);
+        for (; c < length; c++) {
+            float sum = 0;
+            int at = base + c * Float.BYTES;
+            for (int r = 0; r < rows; r++) {
+                sum += s[sFrom + r] * data.getFloat(at + r * stride);
+            }
+            out[c] = sum;
         }
     }
 

@@ -23,9 +23,10 @@ public final class DecodeBuffers {
     final float[] v;
     /** A per query head, the input of o_proj, [heads·d]. */
     final float[] attended;
-    /** σ(Q) and σ(Q)M of one head for retrieval (eq. 3), [d]. */
+    /** σ(Q), σ(Q)M and σ(Q)z of one head for retrieval (eq. 3), [d], [d], [1]. */
     final float[] sigmaQ;
     final float[] retrieved;
+    final float[] denominator = new float[1];
     /** An attention sublayer's or MLP's output, [hidden]. */
     final float[] out;
     /** The MLP's gate and up projections, [intermediate]. */

@@ -9,7 +9,6 @@ import dev.infini.engine.layers.CompressiveMemory;
 import dev.infini.engine.layers.Rope;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -185,36 +184,29 @@ final class JavaDecodeStep {
     }
 
     /**
-     * A_dot (eq. 2) of one query head: causal softmax attention over the open segment's positions 0..keys-1,
-     * run along the positions (the cache is position-minor), so narrow heads still make long vector loops.
+     * A_dot (eq. 2) of one query head: causal softmax attention over the open segment's positions 0..keys-1. The
+     * cache is position-minor (component i of a KV head is one row over all positions), so the scores are q times
+     * the head's d rows and the output is those rows of V times the weights: long vector loops however narrow the
+     * head.
      */
     private void localAttention(float[] q, int at, CompressiveMemory.Cache cache, int kv, int keys, float[] scores,
                                 float[] out) {
-        Arrays.fill(scores, 0, keys, 0f);
-        for (int i = 0; i < headDim; i++) {
-            kernels.addScaledRow(scores, 0, q[at + i], cache.keysRotated(), cache.row(kv, i), keys);
-        }
+        kernels.vecMat(q, at, cache.keysRotated(), cache.row(kv, 0), headDim, keys, scores);
         kernels.softmax(scores, keys);
-        for (int i = 0; i < headDim; i++) {
-            out[at + i] = kernels.dotRow(scores, 0, cache.values(), cache.row(kv, i), keys);
-        }
+        kernels.matVec(cache.values(), cache.row(kv, 0), headDim, keys, scores, out, at);
     }
 
     /** A_mem (eq. 3) of one query head into {@code b.retrieved}: σ(Q) M / (σ(Q) z), Q taken before RoPE. */
     private void retrieve(float[] q, int at, CompressiveMemory state, int kv, DecodeBuffers b) {
-        Matrix memory = state.memoryView();
         for (int i = 0; i < headDim; i++) {
             float x = q[at + i];
             // σ = ELU + 1, written as the PyTorch path does: max(x, 0) + exp(min(x, 0))
             b.sigmaQ[i] = x > 0 ? x + 1f : (float) Math.exp(x);
         }
-        Arrays.fill(b.retrieved, 0f);
-        for (int r = 0; r < headDim; r++) {
-            kernels.addScaledRow(b.retrieved, 0, b.sigmaQ[r], memory, kv * headDim + r, headDim);
-        }
-        float denominator = kernels.dotRow(b.sigmaQ, 0, state.normalizerView(), kv, headDim);
+        kernels.vecMat(b.sigmaQ, 0, state.memoryView(), kv * headDim, headDim, headDim, b.retrieved);
+        kernels.matVec(state.normalizerView(), kv, 1, headDim, b.sigmaQ, b.denominator, 0);
         for (int i = 0; i < headDim; i++) {
-            b.retrieved[i] /= denominator;
+            b.retrieved[i] /= b.denominator[0];
         }
     }
 
