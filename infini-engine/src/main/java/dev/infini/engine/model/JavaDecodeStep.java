@@ -156,6 +156,10 @@ final class JavaDecodeStep {
         for (int h = 0; h < kvHeads; h++) {
             rope.rotate(b.kRotated, h * headDim, position);
         }
+        if (state.openLength() != position) {
+            throw new IllegalStateException("the open segment holds " + state.openLength()
+                    + " positions, the token was given position " + position);
+        }
         state.appendPosition(b.kRotated, b.k, b.v);
 
         CompressiveMemory.Cache cache = state.cache();
