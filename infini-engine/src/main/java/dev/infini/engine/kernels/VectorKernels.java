@@ -1,43 +1,57 @@
 package dev.infini.engine.kernels;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.IdentityHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * {@link TorchKernels} with one exception: {@link #linear} for a single row of float32 on the CPU (a decode step) is
- * a Java Vector API matrix-vector loop reading the weights in place from PyTorch's memory. PyTorch/MKL's
- * matrix-vector product streams m100-sized matrices (2–9 MB) at about half the machine's read bandwidth, and the
- * linear maps are ~80 % of decode time (docs/benchmarks.md); everything else, prefill included, stays on PyTorch.
+ * {@link TorchKernels} with one exception: {@link #linear} for a single row of float32 on the CPU is a Java Vector API
+ * matrix-vector loop reading the weights in place from PyTorch's memory. PyTorch/MKL's matrix-vector product streams
+ * m100-sized matrices (2–9 MB) at about half the machine's read bandwidth (docs/benchmarks.md). With the Java decode
+ * step on ({@link #preferredDecode()}) a decode step does not come here at all; this path serves decode through
+ * PyTorch ({@value #DECODE_PROPERTY}{@code =torch}) and a chunk of one token whose weights cannot be read in place.
  * <p>
  * The Vector API is an incubator module in Java 17 and is only there when the JVM starts with
  * {@code --add-modules jdk.incubator.vector}; {@link #preferred()} falls back to {@link TorchKernels} without it.
- * The loop uses one thread whatever PyTorch's intra-op setting.
  * <p>
  * Each weight's memory is looked up once and kept for the life of this instance, so it is meant for one model's
  * own long-lived weights, which the model passes as the same arrays on every call.
+ *
+ * <h2>Switches (system properties, read when a model loads)</h2>
+ * <ul>
+ *   <li>{@value #SWITCH_PROPERTY} (default {@code true}): {@code false} turns every Vector API path off, the Java
+ *       decode step included: PyTorch runs everything.</li>
+ *   <li>{@value #DECODE_PROPERTY} (default {@code java}): {@code java} runs a decode step (a chunk of one token on
+ *       the CPU) as Java loops over the weights in place, {@code torch} through PyTorch ops as prefill does.</li>
+ *   <li>{@value #THREADS_PROPERTY} (default 1): threads the Java decode step splits the rows of a large matrix
+ *       over, the calling thread included. PyTorch's intra-op threads are set apart ({@link TorchThreads}).</li>
+ * </ul>
  */
 public final class VectorKernels implements Kernels {
 
-    /** System property that switches the Vector API decode path off ({@code -Dinfini.kernels.vector=false}). */
+    /** System property that switches every Vector API path off ({@code -Dinfini.kernels.vector=false}). */
     public static final String SWITCH_PROPERTY = "infini.kernels.vector";
+    /** System property choosing how a decode step runs: {@code java} (default) or {@code torch}. */
+    public static final String DECODE_PROPERTY = "infini.kernels.decode";
+    /** System property: threads of the Java decode step's matrix-vector products (default 1). */
+    public static final String THREADS_PROPERTY = "infini.kernels.threads";
 
     private static final Logger log = LoggerFactory.getLogger(VectorKernels.class);
     private static final String MODULE = "jdk.incubator.vector";
 
     private final TorchKernels torch = new TorchKernels();
-    private final MatVec matVec;
-    private final Map<NDArray, ByteBuffer> views = new IdentityHashMap<>();
+    private final DecodeKernels loops;
+    private final Map<NDArray, Matrix> views = new IdentityHashMap<>();
 
-    private VectorKernels(MatVec matVec) {
-        this.matVec = matVec;
+    private VectorKernels(DecodeKernels loops) {
+        this.loops = loops;
     }
 
     /**
@@ -45,11 +59,38 @@ public final class VectorKernels implements Kernels {
      * {@value #SWITCH_PROPERTY} is not {@code false}, else {@link TorchKernels}.
      */
     public static Kernels preferred() {
-        if (!Boolean.parseBoolean(System.getProperty(SWITCH_PROPERTY, "true"))) {
-            return new TorchKernels();
+        DecodeKernels loops = vectorOn() ? loadPanama(1) : null;
+        return loops == null ? new TorchKernels() : new VectorKernels(loops);
+    }
+
+    /**
+     * The kernels of the Java decode step, when this JVM offers them and the switches leave it on: the Vector API
+     * module is present, {@value #SWITCH_PROPERTY} is not {@code false} and {@value #DECODE_PROPERTY} is
+     * {@code java}; their threads from {@value #THREADS_PROPERTY}.
+     *
+     * @throws IllegalArgumentException if {@value #DECODE_PROPERTY} or {@value #THREADS_PROPERTY} holds a value
+     *                                  they do not take
+     */
+    public static Optional<DecodeKernels> preferredDecode() {
+        String decode = System.getProperty(DECODE_PROPERTY, "java").trim().toLowerCase(Locale.ROOT);
+        if (!decode.equals("java") && !decode.equals("torch")) {
+            throw new IllegalArgumentException(DECODE_PROPERTY + " must be java or torch, got \"" + decode + "\"");
         }
-        MatVec loop = loadPanama();
-        return loop == null ? new TorchKernels() : new VectorKernels(loop);
+        String threadsValue = System.getProperty(THREADS_PROPERTY, "1").trim();
+        int threads;
+        try {
+            threads = Integer.parseInt(threadsValue);
+        } catch (NumberFormatException e) {
+            threads = 0;
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException(THREADS_PROPERTY + " must be a whole number of at least 1, got \""
+                    + threadsValue + "\"");
+        }
+        if (!decode.equals("java") || !vectorOn()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(loadPanama(threads));
     }
 
     /** Whether this JVM can run the Vector API path (the incubator module was added at startup). */
@@ -57,18 +98,22 @@ public final class VectorKernels implements Kernels {
         return ModuleLayer.boot().findModule(MODULE).isPresent();
     }
 
-    private static MatVec loadPanama() {
+    private static boolean vectorOn() {
+        return Boolean.parseBoolean(System.getProperty(SWITCH_PROPERTY, "true"));
+    }
+
+    private static DecodeKernels loadPanama(int threads) {
         if (!available()) {
-            log.debug("{} is not in the boot layer (start the JVM with --add-modules {}): decode uses PyTorch's "
-                    + "matrix-vector product", MODULE, MODULE);
+            log.debug("{} is not in the boot layer (start the JVM with --add-modules {}): decode runs on PyTorch",
+                    MODULE, MODULE);
             return null;
         }
         try {
             // reflectively, so that the class, which links against the incubator module, is never loaded without it
-            return (MatVec) Class.forName(VectorKernels.class.getPackageName() + ".PanamaMatVec")
-                    .getDeclaredConstructor().newInstance();
+            return (DecodeKernels) Class.forName(VectorKernels.class.getPackageName() + ".PanamaDecodeKernels")
+                    .getDeclaredConstructor(int.class).newInstance(threads);
         } catch (ReflectiveOperationException | LinkageError e) {
-            log.warn("The Vector API decode path could not be loaded, decode uses PyTorch: {}", e.toString());
+            log.warn("The Vector API decode path could not be loaded, decode runs on PyTorch: {}", e.toString());
             return null;
         }
     }
@@ -79,41 +124,34 @@ public final class VectorKernels implements Kernels {
         Shape w = weight.getShape();
         if (shape.dimension() == 0 || shape.size() != shape.get(shape.dimension() - 1) || w.dimension() != 2
                 || w.get(1) != shape.get(shape.dimension() - 1) || x.getDataType() != DataType.FLOAT32
-                || weight.getDataType() != DataType.FLOAT32
-                || (bias != null && bias.getDataType() != DataType.FLOAT32)
-                || !Device.cpu().equals(weight.getDevice()) || weight.isReleased()
-                || (bias != null && bias.isReleased())) {
+                || (bias != null && (bias.getDataType() != DataType.FLOAT32 || bias.isReleased()))) {
             return torch.linear(x, weight, bias);
         }
-        int rows = (int) w.get(0);
-        int cols = (int) w.get(1);
-        ByteBuffer matrix = view(weight, (long) rows * cols);
-        ByteBuffer offsets = bias == null ? null : view(bias, rows);
-        if (matrix == null || (bias != null && offsets == null)) {
+        Matrix matrix = view(weight);
+        if (matrix == null) {
             return torch.linear(x, weight, bias);
         }
-        float[] y = new float[rows];
-        matVec.multiply(matrix, rows, cols, x.toFloatArray(), offsets, y);
+        float[] y = new float[matrix.rows()];
+        loops.matVec(matrix, x.toFloatArray(), y);
+        if (bias != null) {
+            float[] b = bias.toFloatArray();
+            for (int r = 0; r < y.length; r++) {
+                y[r] += b[r];
+            }
+        }
         // a copy: getShape() hands out the array the input's Shape (cached by DJL) is built on
         long[] out = shape.getShape().clone();
-        out[out.length - 1] = rows;
+        out[out.length - 1] = matrix.rows();
         return x.getManager().create(y, new Shape(out));
     }
 
-    /**
-     * The array's own memory as a direct buffer (DJL's {@code toByteBuffer(true)} on a contiguous CPU tensor), or
-     * null when DJL could only hand out a copy or the size does not fit a buffer.
-     */
-    private ByteBuffer view(NDArray array, long floats) {
+    /** The weight's memory read in place, or null (then kept on PyTorch without asking again). */
+    private Matrix view(NDArray weight) {
         synchronized (views) {
-            ByteBuffer view = views.get(array);
-            if (view == null && !views.containsKey(array)) {
-                ByteBuffer direct = floats * Float.BYTES <= Integer.MAX_VALUE ? array.toByteBuffer(true) : null;
-                view = direct != null && direct.isDirect() && direct.capacity() == floats * Float.BYTES
-                        ? direct : null;
-                views.put(array, view); // null too: that weight stays on PyTorch without asking again
+            if (!views.containsKey(weight)) {
+                views.put(weight, Matrix.of(weight));
             }
-            return view;
+            return views.get(weight);
         }
     }
 

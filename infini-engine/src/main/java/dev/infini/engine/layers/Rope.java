@@ -12,14 +12,19 @@ import dev.infini.engine.config.ModelConfig;
  */
 public final class Rope {
 
+    private final int headDim;
+    /** The same tables as Java arrays, [N][d], for the Java decode step. */
+    private final float[] cosTable;
+    private final float[] sinTable;
     private final NDArray cos;
     private final NDArray sin;
 
     public Rope(NDManager manager, ModelConfig config, int segmentLength) {
         int d = config.headDim();
         double[] inverseFrequency = inverseFrequencies(config);
-        float[] cosTable = new float[segmentLength * d];
-        float[] sinTable = new float[segmentLength * d];
+        this.headDim = d;
+        this.cosTable = new float[segmentLength * d];
+        this.sinTable = new float[segmentLength * d];
         for (int pos = 0; pos < segmentLength; pos++) {
             for (int i = 0; i < d / 2; i++) {
                 double angle = pos * inverseFrequency[i];
@@ -65,5 +70,20 @@ public final class Rope {
         c.attach(step);
         s.attach(step);
         return new NDArray[] {c, s};
+    }
+
+    /**
+     * Rotates one head in place, {@code x[from..from+d)}, to segment position {@code position}: the Java decode
+     * step's twin of the tensor path, x·cos + rotate_half(x)·sin with the same tables.
+     */
+    public void rotate(float[] x, int from, int position) {
+        int half = headDim / 2;
+        int row = position * headDim;
+        for (int i = 0; i < half; i++) {
+            float first = x[from + i];
+            float second = x[from + i + half];
+            x[from + i] = first * cosTable[row + i] - second * sinTable[row + i];
+            x[from + i + half] = second * cosTable[row + i + half] + first * sinTable[row + i + half];
+        }
     }
 }

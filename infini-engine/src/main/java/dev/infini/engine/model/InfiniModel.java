@@ -64,6 +64,8 @@ public final class InfiniModel implements AutoCloseable {
     private final NDArray lmHead;
     private final byte[] fingerprint;
     private final boolean memoryUsed;
+    /** The decode step in Java, or null when decode goes through PyTorch (switched off, GPU, no Vector API). */
+    private final JavaDecodeStep javaStep;
 
     private InfiniModel(Path dir, EngineOptions options) {
         ModelConfig read = ModelConfig.read(dir);
@@ -87,6 +89,7 @@ public final class InfiniModel implements AutoCloseable {
             this.embeddings = tensor(checkpoint, "model.embed_tokens.weight", config.vocabSize(), h);
             boolean hasGates = checkpoint.has("model.layers.0.self_attn.memory_gate");
             Rope rope = new Rope(manager, config, segmentLength);
+            List<LayerWeights> weights = new ArrayList<>();
             List<DecoderLayer> built = new ArrayList<>();
             for (int i = 0; i < config.numLayers(); i++) {
                 String p = "model.layers." + i + ".";
@@ -97,7 +100,8 @@ public final class InfiniModel implements AutoCloseable {
                     beta = manager.full(new Shape(config.numHeads()), options.gateInit());
                 }
                 boolean bias = config.attentionBias();
-                InfiniAttention attention = new InfiniAttention(kernels, rope,
+                LayerWeights w = new LayerWeights(
+                        tensor(checkpoint, p + "input_layernorm.weight", h),
                         tensor(checkpoint, p + "self_attn.q_proj.weight", qWidth, h),
                         tensor(checkpoint, p + "self_attn.k_proj.weight", kvWidth, h),
                         tensor(checkpoint, p + "self_attn.v_proj.weight", kvWidth, h),
@@ -105,22 +109,31 @@ public final class InfiniModel implements AutoCloseable {
                         bias ? tensor(checkpoint, p + "self_attn.q_proj.bias", qWidth) : null,
                         bias ? tensor(checkpoint, p + "self_attn.k_proj.bias", kvWidth) : null,
                         bias ? tensor(checkpoint, p + "self_attn.v_proj.bias", kvWidth) : null,
-                        beta, config.numHeads(), config.numKvHeads(), d);
+                        beta,
+                        tensor(checkpoint, p + "post_attention_layernorm.weight", h),
+                        tensor(checkpoint, p + "mlp.gate_proj.weight", config.intermediateSize(), h),
+                        tensor(checkpoint, p + "mlp.up_proj.weight", config.intermediateSize(), h),
+                        tensor(checkpoint, p + "mlp.down_proj.weight", h, config.intermediateSize()));
+                weights.add(w);
                 built.add(new DecoderLayer(kernels,
-                        new RmsNorm(tensor(checkpoint, p + "input_layernorm.weight", h), config.rmsNormEps()),
-                        attention,
-                        new RmsNorm(tensor(checkpoint, p + "post_attention_layernorm.weight", h), config.rmsNormEps()),
-                        new Mlp(tensor(checkpoint, p + "mlp.gate_proj.weight", config.intermediateSize(), h),
-                                tensor(checkpoint, p + "mlp.up_proj.weight", config.intermediateSize(), h),
-                                tensor(checkpoint, p + "mlp.down_proj.weight", h, config.intermediateSize()))));
+                        new RmsNorm(w.inputNorm(), config.rmsNormEps()),
+                        new InfiniAttention(kernels, rope, w.wq(), w.wk(), w.wv(), w.wo(), w.bq(), w.bk(), w.bv(),
+                                w.beta(), config.numHeads(), config.numKvHeads(), d),
+                        new RmsNorm(w.postAttentionNorm(), config.rmsNormEps()),
+                        new Mlp(w.gate(), w.up(), w.down())));
             }
             this.layers = List.copyOf(built);
-            this.finalNorm = new RmsNorm(tensor(checkpoint, "model.norm.weight", h), config.rmsNormEps());
+            NDArray finalNormWeight = tensor(checkpoint, "model.norm.weight", h);
+            this.finalNorm = new RmsNorm(finalNormWeight, config.rmsNormEps());
             this.lmHead = config.tieWordEmbeddings() || !checkpoint.has("lm_head.weight") ? embeddings
                     : tensor(checkpoint, "lm_head.weight", config.vocabSize(), h);
             boolean gated = hasGates || options.gateInit() != null;
             this.memoryMode = gated ? options.memoryMode() : MemoryMode.OFF;
             this.memoryUsed = gated && memoryMode == MemoryMode.ON;
+            this.javaStep = device.isGpu() ? null : VectorKernels.preferredDecode()
+                    .flatMap(loops -> JavaDecodeStep.over(loops, config, rope, memoryMode, embeddings, weights,
+                            finalNormWeight, lmHead))
+                    .orElse(null);
             this.fingerprint = fingerprint(config, checkpoint, options);
             if (!gated) {
                 log.info("{} has no infini memory gates (self_attn.memory_gate): the memory is switched off and "
@@ -128,9 +141,10 @@ public final class InfiniModel implements AutoCloseable {
                         dir, segmentLength);
             }
             log.info("Loaded {} ({} layers, hidden {}, {}/{} heads, vocab {}) on {}: segment {} tokens, {} memory"
-                            + " update, memory {}, state {} bytes per conversation", dir, config.numLayers(), h,
-                    config.numHeads(), config.numKvHeads(), config.vocabSize(), device, segmentLength,
-                    memoryUpdate.jsonName(), memoryMode, stateBytes());
+                            + " update, memory {}, state {} bytes per conversation, decode through {}", dir,
+                    config.numLayers(), h, config.numHeads(), config.numKvHeads(), config.vocabSize(), device,
+                    segmentLength, memoryUpdate.jsonName(), memoryMode, stateBytes(),
+                    javaStep != null ? "Java loops" : "PyTorch");
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -299,16 +313,39 @@ public final class InfiniModel implements AutoCloseable {
         return manager.newSubManager();
     }
 
+    /** Scratch for one conversation's decode steps in Java (see {@link #decodesInJava()}). */
+    public DecodeBuffers newDecodeBuffers() {
+        return new DecodeBuffers(config);
+    }
+
     /**
-     * Runs a chunk of tokens that fits in the open segment.
+     * Whether a chunk of one token runs as Java loops over the weights in place (the Java decode step) rather than
+     * through PyTorch: on the CPU, with the Vector API module, unless switched off (see
+     * {@link VectorKernels}).
+     */
+    public boolean decodesInJava() {
+        return javaStep != null;
+    }
+
+    /**
+     * Runs a chunk of tokens that fits in the open segment and appends its keys and values to it: a single token
+     * through the Java decode step when it is on, anything else through PyTorch.
      *
      * @param offset        segment position of the chunk's first token
      * @param memoryIsEmpty true in the first segment
-     * @param allLogits     logits for every position ([L, V]) instead of the last one only ([1, V])
-     * @return logits, owned by {@code step}
+     * @param allLogits     logits for every position ([L·V]) instead of the last one only ([V])
+     * @return the logits, row after row
      */
-    public NDArray forward(NDManager step, int[] ids, List<CompressiveMemory> memories, int offset,
-                           boolean memoryIsEmpty, boolean allLogits) {
+    public float[] logits(NDManager step, int[] ids, List<CompressiveMemory> memories, DecodeBuffers buffers,
+                          int offset, boolean memoryIsEmpty, boolean allLogits) {
+        if (ids.length == 1 && javaStep != null) {
+            return javaStep.logits(ids[0], memories, buffers, offset, memoryIsEmpty);
+        }
+        return forward(step, ids, memories, offset, memoryIsEmpty, allLogits).toFloatArray();
+    }
+
+    private NDArray forward(NDManager step, int[] ids, List<CompressiveMemory> memories, int offset,
+                            boolean memoryIsEmpty, boolean allLogits) {
         NDArray index = step.create(Arrays.stream(ids).asLongStream().toArray());
         if (!index.getDevice().equals(embeddings.getDevice())) {
             index = index.toDevice(embeddings.getDevice(), false);

@@ -1,9 +1,9 @@
 package dev.infini.engine.session;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.infini.engine.InvalidInputException;
 import dev.infini.engine.layers.CompressiveMemory;
+import dev.infini.engine.model.DecodeBuffers;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.FinishReason;
 import dev.infini.engine.sampling.GenerationOptions;
@@ -28,6 +28,7 @@ public final class Session implements AutoCloseable {
     private final InfiniModel model;
     private final NDManager manager;
     private final List<CompressiveMemory> memories;
+    private final DecodeBuffers buffers;
     private final int segmentLength;
     private final int vocabSize;
     private final int[] openTokens;
@@ -42,6 +43,7 @@ public final class Session implements AutoCloseable {
         this.model = model;
         this.manager = model.newSessionManager();
         this.memories = model.newMemories(manager);
+        this.buffers = model.newDecodeBuffers();
         this.segmentLength = model.segmentLength();
         this.vocabSize = model.config().vocabSize();
         this.openTokens = new int[segmentLength];
@@ -120,8 +122,8 @@ public final class Session implements AutoCloseable {
             int take = Math.min(ids.length - done, segmentLength - openLength);
             int[] chunk = Arrays.copyOfRange(ids, done, done + take);
             try (NDManager step = manager.newSubManager()) {
-                NDArray logits = model.forward(step, chunk, memories, openLength, segmentsFolded == 0, score);
-                float[] values = logits.toFloatArray();
+                float[] values = model.logits(step, chunk, memories, buffers, openLength, segmentsFolded == 0,
+                        score);
                 if (score) {
                     scoreChunk(values, chunk, scores, done);
                 }

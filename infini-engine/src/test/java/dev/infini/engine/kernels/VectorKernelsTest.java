@@ -12,9 +12,13 @@ import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -35,6 +39,135 @@ class VectorKernelsTest {
             assertThat(VectorKernels.preferred()).isInstanceOf(TorchKernels.class);
         } finally {
             restore(previous);
+        }
+    }
+
+    @Test
+    void decodeStepIsJavaByDefaultAndTorchOnRequestOrWithTheVectorPathOff() {
+        assertThat(VectorKernels.preferredDecode()).isPresent();
+        String previous = System.setProperty(VectorKernels.DECODE_PROPERTY, "torch");
+        try {
+            assertThat(VectorKernels.preferredDecode()).isEmpty();
+        } finally {
+            restore(VectorKernels.DECODE_PROPERTY, previous);
+        }
+        previous = System.setProperty(VectorKernels.SWITCH_PROPERTY, "false");
+        try {
+            assertThat(VectorKernels.preferredDecode()).isEmpty();
+        } finally {
+            restore(VectorKernels.SWITCH_PROPERTY, previous);
+        }
+    }
+
+    @Test
+    void unknownDecodeOrThreadSettingsAreRejectedWithTheirName() {
+        for (String[] bad : new String[][] {{VectorKernels.DECODE_PROPERTY, "fast"},
+                {VectorKernels.THREADS_PROPERTY, "0"}, {VectorKernels.THREADS_PROPERTY, "two"}}) {
+            String previous = System.setProperty(bad[0], bad[1]);
+            try {
+                assertThatThrownBy(VectorKernels::preferredDecode).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(bad[0]).hasMessageContaining(bad[1]);
+            } finally {
+                restore(bad[0], previous);
+            }
+        }
+    }
+
+    @Test
+    void decodeLoopsEqualPlainLoopsOnOddShapesWithOneOrSeveralThreads() {
+        Random random = new Random(11);
+        // rows and columns around the vector length (8 or 16 floats), the four-row block and its 512-float limit,
+        // and one matrix large enough to be split over threads
+        int[][] shapes = {{1, 1}, {3, 5}, {7, 17}, {5, 64}, {64, 172}, {13, 511}, {9, 513}, {33, 1001},
+                {600, 768}};
+        for (String threads : new String[] {"1", "3"}) {
+            String previous = System.setProperty(VectorKernels.THREADS_PROPERTY, threads);
+            DecodeKernels loops;
+            try {
+                loops = VectorKernels.preferredDecode().orElseThrow();
+            } finally {
+                restore(VectorKernels.THREADS_PROPERTY, previous);
+            }
+            for (int[] s : shapes) {
+                float[] values = gaussian(random, s[0] * s[1]);
+                Matrix m = matrix(values, s[0], s[1]);
+                float[] x = gaussian(random, s[1] + 3);
+                float[] y = new float[s[0]];
+                loops.matVec(m, x, y);
+                // a block of rows over a prefix of their columns, as attention reads the open segment of the cache
+                int first = s[0] / 3;
+                int rows = s[0] - first - s[0] / 4;
+                int length = s[1] - s[1] / 3;
+                float[] block = new float[rows + 2];
+                loops.matVec(m, first, rows, length, x, block, 2);
+                float[] transposed = new float[length];
+                loops.vecMat(x, 1, m, first, rows, length, transposed);
+                double[] expectedTransposed = new double[length];
+                for (int r = 0; r < s[0]; r++) {
+                    double expected = 0;
+                    double prefix = 0;
+                    for (int c = 0; c < s[1]; c++) {
+                        expected += (double) values[r * s[1] + c] * x[c];
+                        prefix += c < length ? (double) values[r * s[1] + c] * x[c] : 0;
+                        if (r >= first && r < first + rows && c < length) {
+                            expectedTransposed[c] += (double) x[1 + r - first] * values[r * s[1] + c];
+                        }
+                    }
+                    String what = s[0] + "x" + s[1] + " row " + r + ", " + threads + " threads";
+                    assertThat((double) y[r]).as(what).isCloseTo(expected, within(1e-4 * (1 + Math.abs(expected))));
+                    if (r >= first && r < first + rows) {
+                        assertThat((double) block[2 + r - first]).as("block " + what)
+                                .isCloseTo(prefix, within(1e-4 * (1 + Math.abs(prefix))));
+                    }
+                }
+                for (int c = 0; c < length; c++) {
+                    assertThat((double) transposed[c]).as("vecMat column %d of %dx%d", c, s[0], s[1])
+                            .isCloseTo(expectedTransposed[c], within(1e-4 * (1 + Math.abs(expectedTransposed[c]))));
+                }
+            }
+        }
+    }
+
+    @Test
+    void swigluEqualsThePlainFormulaOnOddLengthsAndExtremeGates() {
+        DecodeKernels loops = VectorKernels.preferredDecode().orElseThrow();
+        Random random = new Random(13);
+        for (int n : new int[] {1, 7, 16, 17, 172, 344}) {
+            float[] gate = gaussian(random, n);
+            float[] up = gaussian(random, n);
+            gate[0] = n % 2 == 0 ? -100f : 100f; // exp overflows on one side, underflows on the other
+            float[] expected = new float[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = (float) (gate[i] / (1 + Math.exp(-gate[i])) * up[i]);
+            }
+            loops.swiglu(gate, up, n);
+            assertClose(gate, expected, "swiglu of " + n);
+        }
+    }
+
+    @Test
+    void softmaxEqualsThePlainFormulaOnOddLengths() {
+        DecodeKernels loops = VectorKernels.preferredDecode().orElseThrow();
+        Random random = new Random(12);
+        for (int n : new int[] {1, 2, 7, 16, 17, 63, 300}) {
+            float[] x = gaussian(random, n + 5);
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= 10;
+            }
+            float[] expected = x.clone();
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, x[i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += Math.exp(x[i] - max);
+            }
+            for (int i = 0; i < n; i++) {
+                expected[i] = (float) (Math.exp(x[i] - max) / sum);
+            }
+            loops.softmax(x, n);
+            assertClose(x, expected, "softmax of " + n + " (the rest untouched)");
         }
     }
 
@@ -107,11 +240,22 @@ class VectorKernelsTest {
     }
 
     private static void restore(String previous) {
+        restore(VectorKernels.SWITCH_PROPERTY, previous);
+    }
+
+    private static void restore(String property, String previous) {
         if (previous == null) {
-            System.clearProperty(VectorKernels.SWITCH_PROPERTY);
+            System.clearProperty(property);
         } else {
-            System.setProperty(VectorKernels.SWITCH_PROPERTY, previous);
+            System.setProperty(property, previous);
         }
+    }
+
+    /** A matrix over a direct buffer, as tensors' memory is. */
+    private static Matrix matrix(float[] values, int rows, int cols) {
+        ByteBuffer data = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
+        data.asFloatBuffer().put(values);
+        return new Matrix(data, rows, cols);
     }
 
     private static float[] gaussian(Random random, int n) {

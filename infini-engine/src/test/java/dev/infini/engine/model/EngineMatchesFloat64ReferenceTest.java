@@ -1,5 +1,6 @@
 package dev.infini.engine.model;
 
+import dev.infini.engine.DecodePath;
 import dev.infini.engine.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
@@ -26,7 +27,7 @@ import static org.assertj.core.api.Assertions.fail;
  * The engine agrees with {@link Float64Reference}, a plain double-precision transcription of the equations, on the
  * logits of every position over seven segments and on the memory (M, z) that results, for both update rules, with
  * GQA, with qwen2's q/k/v biases and an untied head, with Llama 3 RoPE scaling, and with the memory switched off
- * or zeroed.
+ * or zeroed; decoding token by token through the Java decode step and through PyTorch.
  */
 @ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class EngineMatchesFloat64ReferenceTest {
@@ -38,6 +39,11 @@ class EngineMatchesFloat64ReferenceTest {
     Path tmp;
 
     static Stream<Arguments> shapes() {
+        return Stream.of(DecodePath.values()).flatMap(path -> shapesOnly().map(a -> Arguments.of(a.get()[0],
+                a.get()[1], a.get()[2], path)));
+    }
+
+    private static Stream<Arguments> shapesOnly() {
         return Stream.of(
                 Arguments.of("GQA 4/2, linear", TestCheckpoints.config(64, 2, 4, 2, 16, 96, SEGMENT,
                         MemoryUpdate.LINEAR), MemoryMode.ON),
@@ -56,10 +62,10 @@ class EngineMatchesFloat64ReferenceTest {
                         MemoryUpdate.LINEAR), MemoryMode.ZEROED));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}, {3} decode")
     @MethodSource("shapes")
-    void logitsAndMemoryMatchTheReferenceOverManySegments(String name, ModelConfig config, MemoryMode mode)
-            throws Exception {
+    void logitsAndMemoryMatchTheReferenceOverManySegments(String name, ModelConfig config, MemoryMode mode,
+                                                          DecodePath path) throws Exception {
         Path dir = TestCheckpoints.write(tmp.resolve("model"), config, 42, 0.2);
         int[] tokens = new Random(7).ints(TOKENS, 0, TestCheckpoints.VOCAB).toArray();
 
@@ -69,7 +75,7 @@ class EngineMatchesFloat64ReferenceTest {
             expected[t] = reference.step(tokens[t]);
         }
 
-        try (InfiniModel model = InfiniModel.load(dir, EngineOptions.builder().device("cpu").memoryMode(mode).build())) {
+        try (InfiniModel model = path.load(dir, EngineOptions.builder().memoryMode(mode).build())) {
             assertThat(model.memoryMode()).isEqualTo(mode);
             // token by token: every position's logits
             try (Session session = model.newSession()) {

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.infini.engine.DecodePath;
 import dev.infini.engine.SharedData;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.sampling.GenerationOptions;
@@ -15,8 +16,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,28 +29,31 @@ import static org.assertj.core.api.Assertions.within;
 
 /**
  * The stories260k checkpoint with one segment longer than every sequence and no gates is plain Llama, so it must
- * reproduce llama2.c's greedy output and a float64 reference's logits.
+ * reproduce llama2.c's greedy output and a float64 reference's logits, whichever path decodes.
  */
 @ExtendWith(OneTorchThread.class) // tiny shapes: per-op overhead dominates, and spinning threads hurt
 class Stories260kGoldenTest {
 
-    private static InfiniModel model;
+    private static final Map<DecodePath, InfiniModel> models = new EnumMap<>(DecodePath.class);
     private static JsonObject golden;
 
     @BeforeAll
     static void load() throws Exception {
-        model = InfiniModel.load(SharedData.stories260k(), EngineOptions.builder().device("cpu").segmentLength(512).build());
+        for (DecodePath path : DecodePath.values()) {
+            models.put(path, path.load(SharedData.stories260k(), EngineOptions.builder().segmentLength(512).build()));
+        }
         golden = JsonParser.parseString(Files.readString(SharedData.dir().resolve("models/stories260k-golden.json")))
                 .getAsJsonObject();
     }
 
     @AfterAll
     static void close() {
-        model.close();
+        models.values().forEach(InfiniModel::close);
     }
 
     @Test
     void tokenizerGivesTheGoldenPromptIds() {
+        InfiniModel model = models.get(DecodePath.JAVA);
         for (JsonElement c : golden.getAsJsonArray("cases")) {
             JsonObject testCase = c.getAsJsonObject();
             assertThat(model.tokenizer().encode(testCase.get("prompt").getAsString()))
@@ -54,8 +62,10 @@ class Stories260kGoldenTest {
         }
     }
 
-    @Test
-    void greedyContinuationEqualsTheGoldenIds() {
+    @ParameterizedTest
+    @EnumSource(DecodePath.class)
+    void greedyContinuationEqualsTheGoldenIds(DecodePath path) {
+        InfiniModel model = models.get(path);
         for (JsonElement c : golden.getAsJsonArray("cases")) {
             JsonObject testCase = c.getAsJsonObject();
             int[] expected = ints(testCase.getAsJsonArray("generated_ids"));
@@ -68,8 +78,10 @@ class Stories260kGoldenTest {
         }
     }
 
-    @Test
-    void logitsMatchTheFloat64Reference() {
+    @ParameterizedTest
+    @EnumSource(DecodePath.class)
+    void logitsMatchTheFloat64Reference(DecodePath path) {
+        InfiniModel model = models.get(path);
         JsonObject logits = golden.getAsJsonObject("logits");
         for (String key : new String[] {"last_prompt_position", "after_10_generated"}) {
             JsonObject point = logits.getAsJsonObject(key);

@@ -1,0 +1,31 @@
+package dev.infini.engine.kernels;
+
+/**
+ * The hot loops of a decode step run in Java: one token's activations (Java float arrays) against matrices read
+ * in place from native memory, the weights and the session's cached keys, values and memory. The rest of the step
+ * is O(hidden) plain Java around these calls; keeping the loops behind this interface lets another backend (wider
+ * vectors, 16-bit or quantized weights, native code) slot in without touching the step.
+ */
+public interface DecodeKernels {
+
+    /** y = W·x: y[r] = Σ_c W[r][c]·x[c] for every row r of W (a linear map of one token). */
+    void matVec(Matrix w, float[] x, float[] y);
+
+    /**
+     * A block of rows times x over their first {@code length} columns:
+     * y[yFrom + r] = Σ_{c<length} m[first + r][c]·x[c] for r < rows (attention weights against the cached values).
+     */
+    void matVec(Matrix m, int first, int rows, int length, float[] x, float[] y, int yFrom);
+
+    /**
+     * s times a block of rows over their first {@code length} columns:
+     * out[c] = Σ_{r<rows} s[sFrom + r]·m[first + r][c] for c < length (a query against the cached keys, σ(Q)·M).
+     */
+    void vecMat(float[] s, int sFrom, Matrix m, int first, int rows, int length, float[] out);
+
+    /** Softmax of x[0..length) in place: exp(x − max) / Σ exp(x − max). */
+    void softmax(float[] x, int length);
+
+    /** SwiGLU in place over {@code length} values: gate = gate·sigmoid(gate)·up. */
+    void swiglu(float[] gate, float[] up, int length);
+}
