@@ -39,8 +39,11 @@ public final class FreedNativeMemory {
         }
     }
 
-    /** A full collection, then returns once the Cleaners of everything it found unreachable have run. */
-    private static void collectAndAwaitCleaners() throws InterruptedException {
+    /**
+     * A full collection, then returns once the Cleaners of everything it found unreachable have run: the native memory
+     * of every unreachable direct buffer is freed by then.
+     */
+    public static void collectAndAwaitCleaners() throws InterruptedException {
         ReferenceQueue<Object> queue = new ReferenceQueue<>();
         // enqueued from the first collection's batch: the Reference Handler has taken that batch
         collectUntilEnqueued(queue, new PhantomReference<>(new Object(), queue));

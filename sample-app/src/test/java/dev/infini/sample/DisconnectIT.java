@@ -1,6 +1,7 @@
 package dev.infini.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -8,23 +9,30 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 
 import dev.infini.sample.support.Http;
 import dev.infini.spring.support.RealRedis;
 import dev.infini.sample.support.RunningApp;
+import dev.infini.sample.support.TurnGate;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** A client that hangs up mid-stream aborts the turn: the conversation keeps the state it had before it. */
+/**
+ * A client that hangs up mid-stream aborts the turn: the conversation keeps the state it had before it. A
+ * {@link TurnGate} holds the turn while the client hangs up, then lets a few tokens go to the closed connection (the
+ * server learns of the hang-up only by writing) and holds the turn again until the cancellation reaches it, so the
+ * turn cannot end normally first, however fast the model answers.
+ */
 class DisconnectIT {
 
     @Test
     void hangingUpMidStreamLeavesTheConversationAsItWas() throws Exception {
+        TurnGate gate = TurnGate.holdingThenWaitingForCancel("hang-up", 5);
         try (RealRedis redis = RealRedis.start();
                 RunningApp app = RunningApp.onRedis(redis, "disconnect-it:", 0,
-                        Map.of("infini.sample.max-reply-tokens", 400, "infini.chat.stop", "never-produced-stop"))) {
+                        Map.of("infini.sample.max-reply-tokens", 400, "infini.chat.stop", "never-produced-stop"),
+                        gate)) {
             Http http = new Http(app.url(""));
             JsonNode before = http.postMessage("/api/conversations/hang-up/messages", null, "Hello").json();
             long seen = before.get("memory").get("tokensSeen").asLong();
@@ -46,19 +54,13 @@ class DisconnectIT {
                     line = reader.readLine();
                 } while (line != null && !line.contains("event:token"));
                 assertThat(line).as("a first token arrived").isNotNull();
+                gate.awaitHeld();
             }
-            long hungUp = System.nanoTime();
+            gate.release();
 
-            // The turn is aborted at its next token; until then the conversation may still be busy.
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            JsonNode after;
-            do {
-                Thread.sleep(200);
-                after = http.get("/api/conversations/hang-up", null).json();
-            } while (after.get("turns").asInt() == 1 && !aborted(app) && Instant.now().isBefore(deadline));
-            assertThat(aborted(app)).as("the streamed turn was cancelled").isTrue();
-            System.out.printf("turn cancelled %d ms after the hang-up%n", (System.nanoTime() - hungUp) / 1_000_000);
-            after = http.get("/api/conversations/hang-up", null).json();
+            // The turn is aborted at its next token after the cancellation; until then the conversation is busy.
+            await("the streamed turn cancelled and aborted").atMost(Duration.ofSeconds(60)).until(() -> aborted(app));
+            JsonNode after = http.get("/api/conversations/hang-up", null).json();
             assertThat(after.get("turns").asInt()).isEqualTo(1);
             assertThat(after.get("memory").get("tokensSeen").asLong()).isEqualTo(seen);
 

@@ -27,6 +27,12 @@ public final class RunningApp implements AutoCloseable {
      * @param extra  further properties, e.g. {@code infini.sample.api-keys}
      */
     public static RunningApp onRedis(RealRedis redis, String keyPrefix, int port, Map<String, Object> extra) {
+        return onRedis(redis, keyPrefix, port, extra, null);
+    }
+
+    /** As {@link #onRedis(RealRedis, String, int, Map)}, with {@code gate} (null: none) between model and client. */
+    public static RunningApp onRedis(RealRedis redis, String keyPrefix, int port, Map<String, Object> extra,
+            TurnGate gate) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("server.port", port);
         properties.put("infini.model.path", SharedModel.stories260k().toString());
@@ -39,7 +45,11 @@ public final class RunningApp implements AutoCloseable {
         // As command-line arguments, so they win over application.properties like a user's --options do.
         String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
-        return new RunningApp(new SpringApplicationBuilder(SampleApplication.class).run(args));
+        SpringApplicationBuilder app = new SpringApplicationBuilder(SampleApplication.class);
+        if (gate != null) {
+            app.initializers(gate.installer());
+        }
+        return new RunningApp(app.run(args));
     }
 
     public int port() {
