@@ -25,7 +25,7 @@ class TrainerTest {
                 MemoryUpdate.DELTA, 0f, steps, 2, 6, 6, 5e-3, 3, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 1, 0, 5f, 5, 0.85, 0), null, out.resolve("corpus"), 0, 7,
-                5, 10, 10, 6, 2, 0);
+                5, 10, 10, 6, 2, 0, null, null);
     }
 
     @Test
