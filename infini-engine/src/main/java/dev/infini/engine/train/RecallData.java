@@ -155,7 +155,7 @@ public final class RecallData implements SequenceSource {
             return associative(random, length, step);
         }
         if ((r -= mix.chat()) < 0) {
-            return chat(random, length, train, 0);
+            return chat(random, length);
         }
         if (r - mix.passkey() < 0) {
             return passkey(random, length);
@@ -207,13 +207,18 @@ public final class RecallData implements SequenceSource {
         }
     }
 
+    /** A chat of the training part, questions anywhere after the facts. */
+    TrainingData.Sample chat(SplittableRandom random, int length) {
+        return chat(random, length, train, 0);
+    }
+
     /**
      * A chat: facts told in free phrasing, filler turns, questions at random offsets. The value's first mention is
      * left out of the loss (it cannot be predicted); each answer weighs {@code answerWeight}.
      *
      * @param minGap tokens at least between the end of the facts and the first question
      */
-    TrainingData.Sample chat(SplittableRandom random, int length, Material material, int minGap) {
+    private TrainingData.Sample chat(SplittableRandom random, int length, Material material, int minGap) {
         Sequence s = new Sequence(length);
         s.add(new int[] {bos}, 1f);
         s.add(tokenizer.encode(ChatScript.SYSTEM + "\n\n", false), 1f);
@@ -434,7 +439,8 @@ public final class RecallData implements SequenceSource {
                 "prose", 0, 0);
     }
 
-    private int[] symbols(SplittableRandom random, int count, long step) {
+    /** Symbols drawn from the alphabet as far as the curriculum has grown at a step. */
+    int[] symbols(SplittableRandom random, int count, long step) {
         int size = alphabetSize(step);
         return random.ints(count, 0, size).map(i -> alphabet[i]).toArray();
     }
