@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 VocabCommand.class,
                 PasskeyCommand.class,
                 ChatRecallCommand.class,
+                RecallProbeCommand.class,
         })
 public final class InfiniCli implements Runnable {
 

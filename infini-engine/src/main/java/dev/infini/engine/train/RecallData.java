@@ -370,6 +370,11 @@ public final class RecallData implements SequenceSource {
             case 1 -> values(random, period);
             default -> proseWindow(random, period);
         };
+        return repeat(stream, length);
+    }
+
+    /** BOS, then the stream repeated to the end; every token after its first reading is a target. */
+    TrainingData.Sample repeat(int[] stream, int length) {
         Sequence s = new Sequence(length);
         s.add(new int[] {bos}, 0f);
         s.add(stream, 0f);
@@ -445,7 +450,8 @@ public final class RecallData implements SequenceSource {
         return random.ints(count, 0, size).map(i -> alphabet[i]).toArray();
     }
 
-    private int[] values(SplittableRandom random, int count) {
+    /** Train-part values of every source, one after another, cut to {@code count} tokens. */
+    int[] values(SplittableRandom random, int count) {
         int[] stream = new int[count];
         for (int n = 0; n < count; ) {
             for (int token : tokenizer.encodeAfterSpace(randomValue(random))) {
