@@ -119,7 +119,8 @@ final class PasskeyCommand implements Callable<Integer> {
                                 + "%n%n%s%n"
                                 + "Answer NLL (nats per answer token, teacher-forced; a guess is about 2):%n%n%s%n"
                                 + "wrote %s and %s%n", name, model.segmentLength(), trials,
-                        filler == null ? "the paper's" : filler, alignment.name().toLowerCase(Locale.ROOT), report.table(),
+                        filler == null ? "the paper's" : filler, alignment.name().toLowerCase(Locale.ROOT),
+                        report.table(),
                         report.nllTable(), json, png);
             }
         }

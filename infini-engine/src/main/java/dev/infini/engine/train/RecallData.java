@@ -51,7 +51,8 @@ public final class RecallData implements SequenceSource {
                 throw new IllegalArgumentException("shares must be >= 0 with a positive sum");
             }
             if (alphabetStart < 2 || alphabetDoublingSteps < 1) {
-                throw new IllegalArgumentException("the alphabet starts at 2 symbols or more and doubles over 1 step or more");
+                throw new IllegalArgumentException(
+                        "the alphabet starts at 2 symbols or more and doubles over 1 step or more");
             }
         }
     }

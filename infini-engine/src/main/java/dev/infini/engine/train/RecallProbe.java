@@ -81,7 +81,8 @@ public final class RecallProbe {
 
     /** The rows as a Markdown table. */
     public static String table(List<Row> rows) {
-        StringBuilder out = new StringBuilder("| sequences | targets | nats per target | perplexity |\n|---|---:|---:|---:|\n");
+        StringBuilder out = new StringBuilder("| sequences | targets | nats per target | perplexity |\n")
+                .append("|---|---:|---:|---:|\n");
         for (Row r : rows) {
             out.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.2f |%n", r.kind(), r.targets(), r.nll(),
                     Math.exp(r.nll())));

@@ -182,7 +182,8 @@ public final class Trainer {
                                 StandardOpenOption.APPEND);
                         progress.println(progressLine(done, settings.steps(), mean, tokensPerSecond, lr, elapsed,
                                 (optimizer.skipped() > 0 ? " | " + optimizer.skipped() + " steps skipped (non-finite gradients)" : "")
-                                        + (evaluate ? " | val " + data.validationName() + " " + val + ", answer tokens " + valTokens
+                                        + (evaluate ? " | val " + data.validationName() + " " + val
+                                        + ", answer tokens " + valTokens
                                         + " (memory off " + valOff + ")" : "")));
                         lossSum = 0;
                         lossCount = 0;
@@ -232,9 +233,10 @@ public final class Trainer {
 
     /**
      * Teacher-forced accuracy on a fixed set of the source's validation sequences (the pass key with its needle in an
-     * earlier segment than the question, or held-out chat recall): a sequence counts when every answer token is the argmax. Scored with the memory on and off; with the
-     * memory on also the share of answer tokens that are the argmax, which still moves when a few sequences decide
-     * the exact match (8 sequences of 32K tokens sat at 50 % for three phases while the key's digits improved).
+     * earlier segment than the question, or held-out chat recall): a sequence counts when every answer token is the
+     * argmax. Scored with the memory on and off; with the memory on also the share of answer tokens that are the
+     * argmax, which still moves when a few sequences decide the exact match (8 sequences of 32K tokens sat at 50 %
+     * for three phases while the key's digits improved).
      */
     static final class Validation {
         /** The accuracy with the memory on and with it off. */

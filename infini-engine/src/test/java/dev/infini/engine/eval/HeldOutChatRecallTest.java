@@ -45,7 +45,8 @@ class HeldOutChatRecallTest {
             assertThat(trials.get(2).valueTokens()).as("a made-up word takes several tokens").isGreaterThan(1);
             String report = HeldOutChatRecall.report(trials, "memory ON");
             assertThat(report).contains("| made-up |", "held-out chat recall (memory ON, unseen values): ",
-                    "held-out chat recall (memory ON, seen values): ", "held-out chat recall (memory ON, made-up words): ",
+                    "held-out chat recall (memory ON, seen values): ",
+                    "held-out chat recall (memory ON, made-up words): ",
                     "held-out chat recall (memory ON, all): ");
         }
     }

@@ -21,7 +21,8 @@ class OpenDataTest {
 
     @Test
     void textsThatQuoteASoftwareLicenceAreRecognised() {
-        assertThat(OpenData.mentionsLicence("This program is free software; see the GNU General Public License.")).isTrue();
+        assertThat(OpenData.mentionsLicence("This program is free software; see the GNU General Public License."))
+                .isTrue();
         assertThat(OpenData.mentionsLicence("Permission is hereby granted, free of charge, to any person")).isTrue();
         assertThat(OpenData.mentionsLicence("distributed WITHOUT ANY WARRANTY; without even")).isTrue();
         assertThat(OpenData.mentionsLicence("licensed under the apache license, version 2.0")).isTrue();
@@ -30,7 +31,8 @@ class OpenDataTest {
 
     @Test
     void valuesComeOnlyFromThePartAsked() {
-        OpenData data = new OpenData(java.util.List.of("Oliver", "Lucy", "Max", "Mia"), java.util.List.of("Vienna", "Lima"),
+        OpenData data = new OpenData(java.util.List.of("Oliver", "Lucy", "Max", "Mia"),
+                java.util.List.of("Vienna", "Lima"),
                 java.util.List.of("apple"), java.util.List.of());
         SplittableRandom random = new SplittableRandom(1);
         for (int i = 0; i < 200; i++) {

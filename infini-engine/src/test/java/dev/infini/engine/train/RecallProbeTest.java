@@ -17,8 +17,8 @@ class RecallProbeTest {
 
     @Test
     void scoresTheTargetsOfEveryKindOfRecallSequenceThroughTheEngine() {
-        List<String> names = IntStream.range(0, 100).mapToObj(i -> "Zed" + (char) ('a' + i / 26) + (char) ('a' + i % 26))
-                .toList();
+        List<String> names = IntStream.range(0, 100)
+                .mapToObj(i -> "Zed" + (char) ('a' + i / 26) + (char) ('a' + i % 26)).toList();
         List<OpenData.Document> documents = IntStream.range(0, 40).mapToObj(d -> new OpenData.Document("doc/" + d,
                 "The river ran past the old mill and the hills were green today. ".repeat(30))).toList();
         OpenData open = new OpenData(names, names, names, documents);
