@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 PasskeyCommand.class,
                 ChatRecallCommand.class,
                 RecallProbeCommand.class,
+                HeldOutTextCommand.class,
         })
 public final class InfiniCli implements Runnable {
 

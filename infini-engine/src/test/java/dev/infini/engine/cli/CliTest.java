@@ -71,6 +71,17 @@ class CliTest {
     }
 
     @Test
+    void heldOutTextRefusesAPartOrCorpusItDoesNotHaveBeforeFetchingAnything(@TempDir Path dir) {
+        assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--part", "middle", "-o",
+                dir.resolve("x.txt").toString())).isNotZero();
+        assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "austen", "-o",
+                dir.resolve("x.txt").toString())).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train",
+                "--corpus must be moby-dick, sotu, spam-assassin or all");
+        assertThat(dir.resolve("x.txt")).doesNotExist();
+    }
+
+    @Test
     void perplexityJsonReportsTokensPerplexityAndSpeed(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("story.txt");
         Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(20));
