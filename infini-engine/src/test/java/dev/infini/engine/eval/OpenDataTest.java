@@ -1,12 +1,37 @@
 package dev.infini.engine.eval;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class OpenDataTest {
+
+    @Test
+    void loadsThePackagesDataOnlyWithDuplicatesQuotesLicencesAndTheWholeBookLeftOut(@TempDir Path cache)
+            throws Exception {
+        PackageTarballs.write(cache);
+        OpenData data = OpenData.load(cache);
+        assertThat(data.list(OpenData.Source.FIRST_NAME)).as("both lists, each name once").hasSize(200)
+                .doesNotHaveDuplicates();
+        assertThat(data.list(OpenData.Source.WORD)).hasSize(200).allSatisfy(w -> assertThat(w).matches("wrd[a-z]{2}"));
+        assertThat(data.list(OpenData.Source.CITY)).hasSize(200);
+        java.util.List<OpenData.Document> all = new java.util.ArrayList<>(data.documents(HeldOut.TRAIN));
+        all.addAll(data.documents(HeldOut.TEST));
+        assertThat(all.stream().filter(d -> d.id().startsWith("moby-dick/"))).hasSize(20)
+                .noneMatch(d -> d.id().equals("moby-dick/data"));
+        assertThat(all.stream().filter(d -> d.id().startsWith("sotu/"))).hasSize(20);
+        java.util.List<String> mails = all.stream().filter(d -> d.id().startsWith("spam-assassin/"))
+                .map(OpenData.Document::text).toList();
+        assertThat(mails).containsExactlyInAnyOrder("Shall we meet at the pub on Friday? Bring the maps.",
+                "Tuesday suits me fine.");
+        assertThat(data.documents(HeldOut.TEST)).isNotEmpty().allSatisfy(d -> assertThat(HeldOut.of(d.id()))
+                .isEqualTo(HeldOut.TEST));
+    }
 
     @Test
     void mobyDickIsReadChapterByChapterNeverAsTheWholeBookThatWouldCrossTheSplit() {
