@@ -1,6 +1,8 @@
 package dev.infini.engine.cli;
 
 import dev.infini.engine.eval.ChatRecallEvaluator;
+import dev.infini.engine.eval.HeldOutChatRecall;
+import dev.infini.engine.eval.OpenData;
 import dev.infini.engine.model.InfiniModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -8,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -35,13 +38,27 @@ final class ChatRecallCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the facts and talk (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--held-out", paramLabel = "DIR",
+            description = "Use the held-out data instead of the fixed script: test-part phrasings, small talk and"
+                    + " documents, values never trained on (unseen), train-part values (seen) and made-up words, each"
+                    + " scored apart. DIR is the npm cache of the open lists and corpora (fetched when missing).")
+    Path heldOut;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (InfiniModel model = modelOptions.load()) {
             Progress progress = new Progress(System.err, "chat recall (memory " + model.memoryMode() + ")", trials,
                     "trials");
             int[] done = {0};
+            if (heldOut != null) {
+                List<HeldOutChatRecall.Trial> results = new HeldOutChatRecall(
+                        ChatRecallEvaluator.engine(model, maxReplyTokens), OpenData.load(heldOut), model.tokenizer(),
+                        minSegments).run(trials, seed, t -> progress.update(++done[0], done[0], ""));
+                progress.finish(trials, trials, "");
+                out.print(HeldOutChatRecall.report(results, "memory " + model.memoryMode()));
+                return 0;
+            }
             List<ChatRecallEvaluator.Trial> results = new ChatRecallEvaluator(model, minSegments, maxReplyTokens)
                     .run(trials, seed, t -> progress.update(++done[0], done[0], ""));
             progress.finish(trials, trials, "");

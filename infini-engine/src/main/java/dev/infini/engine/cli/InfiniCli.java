@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
                 VocabCommand.class,
                 PasskeyCommand.class,
                 ChatRecallCommand.class,
+                RecallProbeCommand.class,
+                HeldOutTextCommand.class,
         })
 public final class InfiniCli implements Runnable {
 

@@ -49,6 +49,17 @@ final class PasskeyCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "10", description = "Tokens decoded for the answer (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    @Option(names = "--filler", paramLabel = "FILE",
+            description = "A UTF-8 text file as the haystack instead of the paper's repeated sentences; each trial"
+                    + " starts at its own place in it and it repeats when the length needs more.")
+    Path filler;
+
+    @Option(names = "--align", defaultValue = "segment", paramLabel = "segment|none",
+            description = "segment: the question ends at the length given (a segment boundary for multiples of the"
+                    + " segment length, the paper's grid); none: 1 to N-1 tokens earlier, drawn per trial, so it ends"
+                    + " anywhere in a segment (default: ${DEFAULT-VALUE}).")
+    String align;
+
     @Option(names = "--controls",
             description = "Also run the grid with the memory off and zeroed (the model's --memory is then on).")
     boolean controls;
@@ -64,8 +75,18 @@ final class PasskeyCommand implements Callable<Integer> {
         for (String l : lengths) {
             parsed.add(PasskeyReport.parseLength(l));
         }
+        PasskeyEvaluator.Align alignment = switch (align.toLowerCase(Locale.ROOT)) {
+            case "segment" -> PasskeyEvaluator.Align.SEGMENT;
+            case "none" -> PasskeyEvaluator.Align.NONE;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--align must be segment or none, got " + align);
+        };
+        if (filler != null && !java.nio.file.Files.isRegularFile(filler)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--filler " + filler + " is not a file");
+        }
         PasskeyEvaluator.Settings settings = new PasskeyEvaluator.Settings(parsed, depths, trials, seed, keyDigits,
-                maxNewTokens);
+                maxNewTokens, alignment, filler);
         List<MemoryMode> modes = controls ? List.of(MemoryMode.ON, MemoryMode.OFF, MemoryMode.ZEROED)
                 : List.of(modelOptions.memoryMode);
         for (MemoryMode mode : modes) {
@@ -94,9 +115,12 @@ final class PasskeyCommand implements Callable<Integer> {
                 report.writeJson(json);
                 report.writeHeatmap(png, "Passkey exact match, memory " + name + " (N = " + model.segmentLength()
                         + ", " + trials + " trials per cell)");
-                stdout.printf("%nMemory %s (segment %d tokens, %d trials per cell), exact match:%n%n%s%n"
+                stdout.printf("%nMemory %s (segment %d tokens, %d trials per cell, filler %s, align %s), exact match:"
+                                + "%n%n%s%n"
                                 + "Answer NLL (nats per answer token, teacher-forced; a guess is about 2):%n%n%s%n"
-                                + "wrote %s and %s%n", name, model.segmentLength(), trials, report.table(),
+                                + "wrote %s and %s%n", name, model.segmentLength(), trials,
+                        filler == null ? "the paper's" : filler, alignment.name().toLowerCase(Locale.ROOT),
+                        report.table(),
                         report.nllTable(), json, png);
             }
         }

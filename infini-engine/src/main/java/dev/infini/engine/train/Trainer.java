@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.infini.engine.DjlDefaults;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.eval.OpenData;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 
 import java.io.IOException;
@@ -21,7 +22,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The training loop: batches from {@link TrainingData}, a differentiable forward over all segments of each sequence
+ * The training loop: batches from a {@link SequenceSource} ({@link TrainingData}, or {@link RecallData} when the
+ * settings name recall data), a differentiable forward over all segments of each sequence
  * (back-propagation through time through M and z), AdamW with warm-up and cosine decay, gradient clipping,
  * checkpoints in the engine's format, resumption from the last checkpoint, a progress line with loss and tokens/s,
  * a CSV loss log and a loss-curve image.
@@ -79,17 +81,28 @@ public final class Trainer {
                     bestValidation = state.get("best_validation").getAsDouble();
                     progress.printf("resuming from %s at step %d%n", last, optimizer.step());
                 }
-                int[] prose = settings.proseTokens() > 0
-                        ? ProseCorpus.tokens(tokenizer, ProseCorpus.texts(settings.corpus(), settings.corpusCache()),
-                        settings.proseTokens())
-                        : new int[0];
                 int bos = model.config().bosTokenId();
                 int eos = model.config().eosTokenIds().isEmpty() ? 2 : model.config().eosTokenIds().iterator().next();
-                TrainingData data = new TrainingData(tokenizer, bos, eos, settings.segmentLength(), settings.mix(),
-                        prose);
+                SequenceSource data;
+                String source;
+                if (settings.recallData() != null) {
+                    RecallData recall = new RecallData(tokenizer, bos, eos, model.config().vocabSize(),
+                            settings.segmentLength(), settings.recallMix(), OpenData.load(settings.recallData()),
+                            settings.proseTokens());
+                    data = recall;
+                    source = String.format("recall mixture (train parts of %s), alphabet %d symbols at this step",
+                            settings.recallData(), recall.alphabetSize(optimizer.step()));
+                } else {
+                    int[] prose = settings.proseTokens() > 0
+                            ? ProseCorpus.tokens(tokenizer, ProseCorpus.texts(settings.corpus(),
+                            settings.corpusCache()), settings.proseTokens())
+                            : new int[0];
+                    data = new TrainingData(tokenizer, bos, eos, settings.segmentLength(), settings.mix(), prose);
+                    source = String.format("%,d prose tokens", prose.length);
+                }
                 progress.printf("training %,d parameters: segment %d, %d-%d segments per sequence, batch %d, "
-                                + "%,d prose tokens, %s update%n", model.parameterCount(), settings.segmentLength(),
-                        settings.minSegments(), settings.maxSegments(), settings.batch(), prose.length,
+                                + "%s, %s update%n", model.parameterCount(), settings.segmentLength(),
+                        settings.minSegments(), settings.maxSegments(), settings.batch(), source,
                         settings.memoryUpdate().jsonName());
                 Validation validation = new Validation(data, settings);
                 Path log = out.resolve("loss.csv");
@@ -119,7 +132,7 @@ public final class Trainer {
                     int[][] ids = new int[settings.batch()][];
                     float[][] weights = new float[settings.batch()][];
                     for (int b = 0; b < settings.batch(); b++) {
-                        TrainingData.Sample sample = data.sample(random, length);
+                        TrainingData.Sample sample = data.sample(random, length, step);
                         ids[b] = sample.ids();
                         weights[b] = sample.weights();
                     }
@@ -171,7 +184,8 @@ public final class Trainer {
                                 StandardOpenOption.APPEND);
                         progress.println(progressLine(done, settings.steps(), mean, tokensPerSecond, lr, elapsed,
                                 (optimizer.skipped() > 0 ? " | " + optimizer.skipped() + " steps skipped (non-finite gradients)" : "")
-                                        + (evaluate ? " | val passkey " + val + ", answer tokens " + valTokens
+                                        + (evaluate ? " | val " + data.validationName() + " " + val
+                                        + ", answer tokens " + valTokens
                                         + " (memory off " + valOff + ")" : "")));
                         lossSum = 0;
                         lossCount = 0;
@@ -235,10 +249,11 @@ public final class Trainer {
     }
 
     /**
-     * Teacher-forced passkey accuracy on a fixed set of sequences whose needle lies in an earlier segment than the
-     * question: a sequence counts when every answer token is the argmax. Scored with the memory on and off; with the
-     * memory on also the share of answer tokens that are the argmax, which still moves when a few sequences decide
-     * the exact match (8 sequences of 32K tokens sat at 50 % for three phases while the key's digits improved).
+     * Teacher-forced accuracy on a fixed set of the source's validation sequences (the pass key with its needle in an
+     * earlier segment than the question, or held-out chat recall): a sequence counts when every answer token is the
+     * argmax. Scored with the memory on and off; with the memory on also the share of answer tokens that are the
+     * argmax, which still moves when a few sequences decide the exact match (8 sequences of 32K tokens sat at 50 %
+     * for three phases while the key's digits improved).
      */
     static final class Validation {
         /** The accuracy with the memory on and with it off. */
@@ -255,14 +270,14 @@ public final class Trainer {
         private final int[] answerStart;
         private final int[] answerLength;
 
-        Validation(TrainingData data, TrainSettings settings) {
+        Validation(SequenceSource data, TrainSettings settings) {
             SplittableRandom random = new SplittableRandom(settings.seed() ^ 0x5DEECE66DL);
             int length = settings.validationSegments() * settings.segmentLength();
             ids = new int[settings.validationSize()][];
             answerStart = new int[ids.length];
             answerLength = new int[ids.length];
             for (int i = 0; i < ids.length; i++) {
-                TrainingData.Sample s = data.passkey(random, length, true);
+                TrainingData.Sample s = data.validation(random, length);
                 ids[i] = s.ids();
                 answerLength[i] = s.answerLength();
                 answerStart[i] = s.answerStart();

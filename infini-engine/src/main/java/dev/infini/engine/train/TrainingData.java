@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * than the question), multi-turn chats whose first turns state facts that the last turn asks for, and windows of
  * public-domain prose. Every sequence is exactly {@code length + 1} tokens with a weight per predicted token.
  */
-public final class TrainingData {
+public final class TrainingData implements SequenceSource {
 
     /**
      * One training sequence: ids[0..T], the weight of predicting ids[t+1] for t in 0..T-1, where the (first) answer
@@ -60,6 +60,23 @@ public final class TrainingData {
 
     public PasskeyPrompt passkey() {
         return passkey;
+    }
+
+    /** The same at every step: this mixture has no curriculum. */
+    @Override
+    public Sample sample(SplittableRandom random, int length, long step) {
+        return sample(random, length);
+    }
+
+    /** A passkey sequence whose needle lies in an earlier segment than the question. */
+    @Override
+    public Sample validation(SplittableRandom random, int length) {
+        return passkey(random, length, true);
+    }
+
+    @Override
+    public String validationName() {
+        return "passkey";
     }
 
     /** A random sequence of {@code length + 1} tokens from the mixture. */

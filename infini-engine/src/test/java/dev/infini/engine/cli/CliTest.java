@@ -52,6 +52,36 @@ class CliTest {
     }
 
     @Test
+    void passkeyTakesAnyTextAsTheHaystackAndEndsTheQuestionAnywhere(@TempDir Path dir) throws Exception {
+        Path filler = dir.resolve("letters.txt");
+        Files.writeString(filler, "Dear Anne, the harbour was quiet this morning and the boats stayed in.\n\n"
+                + "We walked along the cliffs and counted the gulls until the rain came.\n");
+        String prefix = dir.resolve("pk").toString();
+        int code = InfiniCli.run("passkey", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "--segment-length", "64", "--gate-init", "0", "--lengths", "512", "--depths", "0.5", "-n", "2",
+                "--filler", filler.toString(), "--align", "none", "--out", prefix);
+        assertThat(code).isZero();
+        assertThat(stdout()).contains("filler " + filler, "align none", "| 50% |");
+        JsonObject json = JsonParser.parseString(Files.readString(Path.of(prefix + "-on.json"))).getAsJsonObject();
+        assertThat(json.get("align").getAsString()).isEqualTo("none");
+        assertThat(json.get("filler").getAsString()).isEqualTo(filler.toString());
+        assertThat(InfiniCli.run("passkey", "-m", SharedData.stories260k().toString(), "--align", "sideways"))
+                .isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--align must be segment or none");
+    }
+
+    @Test
+    void heldOutTextRefusesAPartOrCorpusItDoesNotHaveBeforeFetchingAnything(@TempDir Path dir) {
+        assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--part", "middle", "-o",
+                dir.resolve("x.txt").toString())).isNotZero();
+        assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "austen", "-o",
+                dir.resolve("x.txt").toString())).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train",
+                "--corpus must be moby-dick, sotu, spam-assassin or all");
+        assertThat(dir.resolve("x.txt")).doesNotExist();
+    }
+
+    @Test
     void perplexityJsonReportsTokensPerplexityAndSpeed(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("story.txt");
         Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(20));

@@ -183,6 +183,61 @@ class PasskeyEvaluatorTest {
     }
 
     @Test
+    void alignNoneEndsEachQuestionInsideASegmentAndSegmentAtTheLengthGiven() {
+        try (InfiniModel model = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build())) {
+            PasskeyEvaluator.Settings none = new PasskeyEvaluator.Settings(List.of(1024L), List.of(0.5), 40, 42, 5, 8,
+                    PasskeyEvaluator.Align.NONE, null);
+            PasskeyEvaluator anywhere = new PasskeyEvaluator(model, none);
+            PasskeyEvaluator boundary = new PasskeyEvaluator(model, settings(List.of(1024L), List.of(0.5), 40));
+            java.util.Set<Long> ends = new java.util.HashSet<>();
+            for (int t = 0; t < 40; t++) {
+                long length = anywhere.promptLength(1024, 0.5, t);
+                assertThat(length % 64).as("the question ends inside a segment").isNotZero();
+                assertThat(length).isBetween(1024L - 63, 1023L).isEqualTo(anywhere.promptLength(1024, 0.5, t));
+                assertThat(boundary.promptLength(1024, 0.5, t)).isEqualTo(1024);
+                ends.add(length);
+            }
+            assertThat(ends).as("drawn per trial").hasSizeGreaterThan(10);
+            PasskeyEvaluator.Trial trial = anywhere.runTrial(1024, 0.5, 3, PLANTED, t -> { });
+            assertThat(trial.promptTokens()).isEqualTo(anywhere.promptLength(1024, 0.5, 3));
+            assertThat(trial.correct()).isTrue();
+        }
+    }
+
+    @Test
+    void aFillerFileIsTheHaystackEachTrialFromItsOwnPlace(@TempDir Path files) throws Exception {
+        Path novel = files.resolve("novel.txt");
+        Files.writeString(novel, "Call me Ishmael. Some years ago, never mind how long,\nI thought I would sail about."
+                + "\n\nIt is a way I have of driving off the spleen, and regulating the circulation.\n");
+        try (InfiniModel model = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build())) {
+            PasskeyEvaluator.Settings settings = new PasskeyEvaluator.Settings(List.of(512L), List.of(0.0, 1.0), 3, 42,
+                    5, 8, PasskeyEvaluator.Align.SEGMENT, novel);
+            PasskeyEvaluator evaluator = new PasskeyEvaluator(model, settings);
+            PasskeyReport report = evaluator.run(tokens -> { });
+            assertThat(report.trials()).hasSize(6).allSatisfy(t -> assertThat(t.promptTokens()).isEqualTo(512));
+            java.util.Set<Long> offsets = new java.util.HashSet<>();
+            for (int t = 0; t < 3; t++) {
+                offsets.add(evaluator.fillerOffset(512, 0.0, t));
+            }
+            assertThat(offsets).hasSizeGreaterThan(1);
+            PasskeyEvaluator.Trial planted = evaluator.runTrial(512, 0.0, 0, PLANTED, t -> { });
+            assertThat(planted.correct()).isTrue();
+            report.writeJson(files.resolve("r.json"));
+            assertThat(Files.readString(files.resolve("r.json"))).contains("novel.txt", "\"align\": \"segment\"");
+        }
+        try (InfiniTokenizer tokenizer = InfiniTokenizer.load(SharedData.stories260k(), 512)) {
+            int[] filler = PasskeyPrompt.fillerTokens(tokenizer, Files.readString(novel));
+            PasskeyPrompt prompt = new PasskeyPrompt(tokenizer, 1, filler);
+            int[] tokens = new int[600];
+            int[] n = {0};
+            prompt.stream(prompt.layout(600, 0.5, "12345"), "12345", 7, t -> tokens[n[0]++] = t);
+            String text = tokenizer.decode(tokens);
+            assertThat(text).contains("Ishmael", "spleen", "The pass key is 12345.").doesNotContain("grass is green")
+                    .endsWith(PasskeyPrompt.QUESTION);
+        }
+    }
+
+    @Test
     void exactMatchReadsTheFirstInteger() {
         assertThat(PasskeyPrompt.firstInteger(" 71432. Remember")).isEqualTo("71432");
         assertThat(PasskeyPrompt.firstInteger(" 7143 2")).isEqualTo("7143");

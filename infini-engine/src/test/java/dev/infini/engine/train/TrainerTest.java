@@ -26,7 +26,7 @@ class TrainerTest {
                 MemoryUpdate.DELTA, 0f, steps, 2, 6, 6, 5e-3, 3, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 1, 0, 5f, 5, 0.85, 0), null, out.resolve("corpus"), 0, 7,
-                5, 10, 10, 6, 2, 0);
+                5, 10, 10, 6, 2, 0, null, null);
     }
 
     @Test
@@ -93,6 +93,24 @@ class TrainerTest {
     private static List<String> lossAndNorm(Path out) throws Exception {
         return Files.readAllLines(out.resolve("loss.csv")).stream().skip(1).map(line -> line.split(","))
                 .map(f -> f[0] + "," + f[1] + "," + f[3]).toList();
+    }
+
+    @Test
+    void theRecallMixtureTrainsFromTheOpenDataAndValidatesOnHeldOutChats(@TempDir Path out) throws Exception {
+        Path data = out.resolve("open-data");
+        dev.infini.engine.eval.PackageTarballs.write(data);
+        TrainSettings settings = new TrainSettings(null, TrainableModelTest.tiny(), SharedData.stories260k(),
+                out.resolve("run"), 32, MemoryUpdate.DELTA, 0f, 4, 2, 6, 8, 5e-3, 2, 0.1,
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
+                new TrainingData.Mix(0, 0, 0, 3f, 5, 0.85, 0), null, out.resolve("corpus"), 20_000, 7,
+                2, 4, 4, 12, 2, 0, data, new RecallData.Mix(1, 1, 1, 1, 1, 3f, 16, 100));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result result = new Trainer(settings, new PrintStream(log, true)).run();
+        assertThat(result.steps()).isEqualTo(4);
+        assertThat(log.toString()).contains("recall mixture", "alphabet 16 symbols",
+                "val held-out chat recall", "memory off");
+        assertThat(Double.isFinite(result.lastLoss())).isTrue();
+        assertThat(out.resolve("run/last/model.safetensors")).isRegularFile();
     }
 
     @Test
