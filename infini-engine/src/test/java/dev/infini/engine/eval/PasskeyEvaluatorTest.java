@@ -144,7 +144,7 @@ class PasskeyEvaluatorTest {
             for (int d = 0; d < 2; d++) {
                 for (int t = 0; t < 4; t++) {
                     trials.add(new PasskeyEvaluator.Trial(lengths[l], depths[d], t, "12345",
-                            t < right[l][d] ? "12345" : "54321", t < right[l][d], 0, 1, 0.5));
+                            t < right[l][d] ? "12345" : "54321", t < right[l][d], 0, 1, 0.5, lengths[l]));
                 }
             }
         }
