@@ -26,7 +26,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.util.ClassUtils;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -212,7 +218,10 @@ public class InfiniAutoConfiguration {
         }
     }
 
-    /** Whether the application configured Redis through {@code spring.data.redis.*}. */
+    /**
+     * Whether the application configured Redis: through {@code spring.data.redis.*}, or through connection details
+     * of its own ({@code @ServiceConnection} on a Testcontainers container, Docker Compose, a bean).
+     */
     static class RedisConfigured extends AnyNestedCondition {
 
         RedisConfigured() {
@@ -233,6 +242,38 @@ public class InfiniAutoConfiguration {
 
         @ConditionalOnProperty(prefix = "spring.data.redis.sentinel", name = "master")
         static class Sentinel {
+        }
+
+        @Conditional(ConnectionDetailsProvided.class)
+        static class ConnectionDetails {
+        }
+    }
+
+    /**
+     * Matches when a Redis {@code DataRedisConnectionDetails} bean other than the one Boot derives from its
+     * properties exists: what {@code @ServiceConnection} and Docker Compose support register.
+     */
+    static class ConnectionDetailsProvided extends SpringBootCondition {
+
+        private static final String DETAILS =
+                "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
+        private static final String FROM_PROPERTIES =
+                "org.springframework.boot.data.redis.autoconfigure.PropertiesDataRedisConnectionDetails";
+
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            ConfigurableListableBeanFactory beans = context.getBeanFactory();
+            if (beans == null || !ClassUtils.isPresent(DETAILS, context.getClassLoader())) {
+                return ConditionOutcome.noMatch("no Redis connection details");
+            }
+            Class<?> details = ClassUtils.resolveClassName(DETAILS, context.getClassLoader());
+            for (String name : beans.getBeanNamesForType(details, true, false)) {
+                Class<?> type = beans.getType(name, false);
+                if (type != null && !FROM_PROPERTIES.equals(type.getName())) {
+                    return ConditionOutcome.match("Redis connection details bean '" + name + "'");
+                }
+            }
+            return ConditionOutcome.noMatch("only Redis connection details derived from properties");
         }
     }
 

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import dev.infini.spring.InfiniChatOptions;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.ai.chat.memory.InMemoryChatMemoryRepository;
 import org.springframework.ai.tool.function.FunctionToolCallback;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
@@ -112,6 +113,19 @@ class InfiniAutoConfigurationTest {
             assertThat(((RedisConversationStore) ctx.getBean(ConversationStore.class)).stateKey("x"))
                     .isEqualTo("app:c:x");
         });
+    }
+
+    @Test
+    void connectionDetailsOfTheApplicationsOwnMakeTheStoreRedis() {
+        // what @ServiceConnection on a Testcontainers container, or Docker Compose support, registers
+        withRedis.withPropertyValues(MODEL).withBean("containerRedis", DataRedisConnectionDetails.class,
+                () -> new DataRedisConnectionDetails() {
+                    @Override
+                    public Standalone getStandalone() {
+                        return Standalone.of("localhost", 6379);
+                    }
+                }).run(ctx -> assertThat(ctx.getBean(ConversationStore.class))
+                .isInstanceOf(RedisConversationStore.class));
     }
 
     @Test
