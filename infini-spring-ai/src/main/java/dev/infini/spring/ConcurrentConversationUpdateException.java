@@ -7,7 +7,8 @@ package dev.infini.spring;
 public class ConcurrentConversationUpdateException extends InfiniConversationException {
 
     public ConcurrentConversationUpdateException(String conversationId, long expectedVersion) {
-        super(conversationId, "conversation '" + conversationId + "' was changed by someone else or deleted during this turn"
+        super(conversationId, "conversation '" + conversationId
+                + "' was changed by someone else or deleted during this turn"
                 + " (expected stored version " + expectedVersion + "); this turn's state was discarded, retry it");
     }
 }

@@ -36,12 +36,13 @@ import java.util.concurrent.CancellationException;
  * A Spring AI {@link ChatModel} on the Infini engine whose conversations keep their compressive memory in a
  * {@link dev.infini.spring.store.ConversationStore} between turns, so each turn processes only its new messages.
  * <p>
- * The conversation is the {@link InfiniChatOptions#getConversationId() conversationId} of the prompt's options
- * (set it directly, or through {@link InfiniConversationAdvisor} from {@code ChatMemory.CONVERSATION_ID}); without
- * one a call is a stateless one-off: nothing is stored, and the response metadata says so ({@link #STATELESS}).
- * Tool calling and media are not supported: a prompt with tool callbacks or media fails with
- * {@link IllegalArgumentException} rather than having them silently dropped. {@link #stream} emits text as tokens are sampled and ends with a response that
- * carries the finish reason and usage; cancelling the stream aborts the turn and leaves the conversation as it was.
+ * The conversation is the {@link InfiniChatOptions#getConversationId() conversationId} of the prompt's options (set
+ * it directly, or through {@link InfiniConversationAdvisor} from {@code ChatMemory.CONVERSATION_ID}); without one a
+ * call is a stateless one-off: nothing is stored, and the response metadata says so ({@link #STATELESS}). Tool
+ * calling and media are not supported: a prompt with tool callbacks or media fails with
+ * {@link IllegalArgumentException} rather than having them silently dropped. {@link #stream} emits text as tokens are
+ * sampled and ends with a response that carries the finish reason and usage; cancelling the stream aborts the turn
+ * and leaves the conversation as it was.
  * <p>
  * Responses carry {@code Usage} (prompt tokens: tokens appended this turn besides the generated ones; completion
  * tokens: generated), the finish reason ({@code STOP} for end-of-sequence or a stop string, {@code LENGTH}) and the

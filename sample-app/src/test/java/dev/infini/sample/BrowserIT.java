@@ -171,7 +171,8 @@ class BrowserIT {
         assertThat(messages.get(0).getText()).isEqualTo(told);
         assertThat(messages.get(1).getDomAttribute("data-role")).isEqualTo("assistant");
         assertThat(messages.get(1).getText()).isNotBlank();
-        assertThat(answered).as("the first browser's bubble adds the turn's stats").startsWith(messages.get(1).getText());
+        assertThat(answered).as("the first browser's bubble adds the turn's stats")
+                .startsWith(messages.get(1).getText());
         assertThat(browser.findElements(By.cssSelector("#transcript .notice"))).isEmpty();
         screenshot("transcript-other-browser.png");
     }

@@ -74,6 +74,7 @@ class DisconnectIT {
     private static boolean aborted(RunningApp app, RealRedis redis) throws java.io.IOException {
         String prometheus = new Http(app.url("")).get("/actuator/prometheus", null).body();
         return prometheus.lines().anyMatch(l -> l.startsWith("infini_sample_turn_seconds_count")
-                && l.contains("outcome=\"cancelled\"")) && ":0".equals(redis.command("EXISTS disconnect-it:lock:hang-up"));
+                && l.contains("outcome=\"cancelled\""))
+                && ":0".equals(redis.command("EXISTS disconnect-it:lock:hang-up"));
     }
 }

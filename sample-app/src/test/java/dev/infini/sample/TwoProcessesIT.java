@@ -51,12 +51,14 @@ class TwoProcessesIT {
             long seen = first.get("memory").get("tokensSeen").asLong();
             assertThat(onB.get("/api/conversations/crash", null).json().get("turns").asInt()).isEqualTo(1);
 
-            HttpRequest streaming = HttpRequest.newBuilder(URI.create(a.url("/api/conversations/crash/messages/stream")))
+            HttpRequest streaming = HttpRequest.newBuilder(
+                            URI.create(a.url("/api/conversations/crash/messages/stream")))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"Tell me a very long story\"}")).build();
             HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient().send(streaming,
                     HttpResponse.BodyHandlers.ofInputStream());
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
                 // The hook: once a token arrived, A holds the conversation's lock and is generating; kill it then.
                 for (String line; (line = lines.readLine()) != null; ) {
                     if (line.startsWith("event:")) {

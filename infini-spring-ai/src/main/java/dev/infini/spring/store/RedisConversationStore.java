@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * Sentinel, Cluster, TLS, ACL users, {@code @ServiceConnection} and docker-compose work unchanged).
  * <p>
  * Layout, under a configurable prefix ({@code infini:} by default): one hash {@code <prefix>c:<id>} per conversation
- * with the fields {@code v} (version), {@code e} (the write's random tag), {@code s} (the binary state blob), {@code t} (nanoseconds
+ * with the fields {@code v} (version), {@code e} (the write's random tag), {@code s} (the binary state blob),
+ * {@code t} (nanoseconds
  * of the last turn) and {@code m:<key>} (metadata); and a lock key {@code <prefix>lock:<id>} while a turn runs.
  * Every key of a conversation is touched alone, so Redis Cluster needs no hash tags; listing scans every primary of
  * a cluster.

@@ -111,7 +111,7 @@ public class ChatService {
         return view(id, metadata, conversations.stats(id).orElse(null));
     }
 
-    /** The conversation's messages as the server kept them (none when {@code infini.conversation.transcript} is off). */
+    /** The conversation's messages as the server kept them (none if {@code infini.conversation.transcript} is off). */
     public Transcript transcript(String id, String owner) {
         owned(id, owner);
         return new Transcript(conversations.keepsTranscript(), conversations.transcript(id).stream()

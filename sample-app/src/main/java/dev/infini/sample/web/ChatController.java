@@ -68,7 +68,7 @@ class ChatController {
         return chat.get(id, ApiKeyInterceptor.owner(request));
     }
 
-    /** The messages the server kept for display ({@code infini.conversation.transcript}); the model never reads them. */
+    /** The messages the server kept for display ({@code infini.conversation.transcript}); the model never reads them */
     @GetMapping("/conversations/{id}/messages")
     Transcript messages(@PathVariable String id, HttpServletRequest request) {
         return chat.transcript(id, ApiKeyInterceptor.owner(request));
