@@ -112,8 +112,8 @@ class NativeMemoryTest {
         int perRound = 400;
         SessionState snapshot;
         try (Session session = model.newSession()) {
-            // memory folded and an open segment to re-encode, so a restore exercises all it restores
-            append(session, 2 * SEGMENT + 3);
+            // two segments folded into memory and 256 tokens open to re-encode: a restore does all it can
+            append(session, 6 * CHUNK);
             snapshot = session.snapshot();
         }
         restore(snapshot, perRound);
