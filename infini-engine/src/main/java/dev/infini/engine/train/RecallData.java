@@ -234,7 +234,7 @@ public final class RecallData implements SequenceSource {
             int[] turn = user(FactTemplates.fill(FactTemplates.pick(random, slots.get(i).tell()), values[i]));
             int start = s.add(turn, 1f);
             int[] value = tokenizer.encodeAfterSpace(values[i]);
-            int at = indexOf(turn, value);
+            int at = TrainingData.indexOf(turn, value, 0);
             if (at >= 0) {
                 s.weigh(start + at, value.length, 0f);
             }
@@ -266,7 +266,7 @@ public final class RecallData implements SequenceSource {
             s.add(new int[] {eos}, mix.answerWeight());
             if (answerStart < 0) {
                 int[] value = tokenizer.encodeAfterSpace(values[i]);
-                int at = indexOf(answer, value);
+                int at = TrainingData.indexOf(answer, value, 0);
                 answerStart = at >= 0 ? start + at : start;
                 answerLength = at >= 0 ? value.length : answer.length;
             }
@@ -346,7 +346,7 @@ public final class RecallData implements SequenceSource {
         s.add(Arrays.copyOfRange(hay, 0, before), 1f);
         int needleAt = s.add(needle, 1f);
         int[] digits = tokenizer.encodeAfterSpace(key);
-        int mention = indexOf(needle, digits);
+        int mention = TrainingData.indexOf(needle, digits, 0);
         if (mention >= 0) {
             s.weigh(needleAt + mention, digits.length, 0f);
         }
@@ -481,18 +481,5 @@ public final class RecallData implements SequenceSource {
     private int[] assistant(String content) {
         return TrainingData.concat(tokenizer.encode("Assistant: " + content, false), new int[] {eos},
                 tokenizer.encode("\n", false));
-    }
-
-    private static int indexOf(int[] haystack, int[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

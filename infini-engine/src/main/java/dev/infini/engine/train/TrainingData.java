@@ -339,7 +339,8 @@ public final class TrainingData implements SequenceSource {
         return out;
     }
 
-    private static int indexOf(int[] haystack, int[] needle, int from) {
+    /** The first position at or after {@code from} where {@code needle} starts in {@code haystack}, or -1. */
+    static int indexOf(int[] haystack, int[] needle, int from) {
         outer:
         for (int i = Math.max(0, from); i <= haystack.length - needle.length; i++) {
             for (int j = 0; j < needle.length; j++) {

@@ -159,7 +159,7 @@ class RecallDataTest {
         for (int i = 0; i < 200; i++) {
             TrainingData.Sample s = data.chat(random, LENGTH);
             int[] value = Arrays.copyOfRange(s.ids(), s.answerStart(), s.answerStart() + s.answerLength());
-            int told = indexOf(s.ids(), value);
+            int told = TrainingData.indexOf(s.ids(), value, 0);
             assertThat(told).as("the value is told before it is asked for").isLessThan(s.answerStart());
             for (int t = 0; t < value.length; t++) {
                 assertThat(s.weights()[told + t - 1]).isZero();
@@ -177,7 +177,7 @@ class RecallDataTest {
                     s.answerStart() + s.answerLength())).strip();
             assertThat(HeldOut.of(value)).as(value).isEqualTo(HeldOut.TEST);
             int[] tokens = Arrays.copyOfRange(s.ids(), s.answerStart(), s.answerStart() + s.answerLength());
-            int told = indexOf(s.ids(), tokens);
+            int told = TrainingData.indexOf(s.ids(), tokens, 0);
             assertThat((told + tokens.length - 1) / N).as("told in an earlier segment, one at least between")
                     .isLessThan(s.answerStart() / N - 1);
         }
@@ -196,18 +196,5 @@ class RecallDataTest {
             assertThat(prompt).endsWith("What is the pass key? The pass key is")
                     .contains("The pass key is " + key + ". Remember it.");
         }
-    }
-
-    private static int indexOf(int[] haystack, int[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
