@@ -101,9 +101,6 @@ public final class FileConversationStore implements ConversationStore {
 
     private static final int HEADER = 24;
 
-    private record Header(Stamp stamp, long lastTurnNanos) {
-    }
-
     private synchronized Optional<byte[]> read(String id) {
         try {
             if (expired(id)) {
@@ -117,12 +114,17 @@ public final class FileConversationStore implements ConversationStore {
         }
     }
 
-    private static Header header(byte[] file) {
+    /** The file's stamp; the digest is computed only here, where it is asked for. */
+    private static Stamp stamp(byte[] file) {
         ByteBuffer b = ByteBuffer.wrap(file);
         long tag = b.getLong();
         long version = b.getLong();
         String digest = file.length > HEADER ? Stamp.sha1Hex(blob(file)) : null;
-        return new Header(new Stamp(tag, version, digest), b.getLong());
+        return new Stamp(tag, version, digest);
+    }
+
+    private static long lastTurnNanos(byte[] file) {
+        return ByteBuffer.wrap(file).getLong(16);
     }
 
     private static byte[] blob(byte[] file) {
@@ -132,12 +134,12 @@ public final class FileConversationStore implements ConversationStore {
     @Override
     public Optional<StoredState> load(String conversationId) {
         return read(conversationId).filter(f -> f.length > HEADER)
-                .map(f -> new StoredState(blob(f), header(f).stamp()));
+                .map(f -> new StoredState(blob(f), stamp(f)));
     }
 
     @Override
     public Stamp stamp(String conversationId) {
-        return read(conversationId).map(f -> header(f).stamp()).orElse(Stamp.NONE);
+        return read(conversationId).map(FileConversationStore::stamp).orElse(Stamp.NONE);
     }
 
     @Override
@@ -196,7 +198,7 @@ public final class FileConversationStore implements ConversationStore {
 
     @Override
     public Optional<Duration> lastTurn(String conversationId) {
-        return read(conversationId).map(f -> header(f).lastTurnNanos()).filter(n -> n >= 0).map(Duration::ofNanos);
+        return read(conversationId).map(FileConversationStore::lastTurnNanos).filter(n -> n >= 0).map(Duration::ofNanos);
     }
 
     @Override
