@@ -8,7 +8,7 @@ import java.nio.FloatBuffer;
  * The safetensors dtypes the engine reads and writes, and their conversion from and to float32. BF16 and F16 are
  * widened here in Java: DJL's PyTorch engine aborts the whole JVM on a BFLOAT16 tensor.
  */
-final class Dtypes {
+public final class Dtypes {
 
     private Dtypes() {
     }
@@ -34,8 +34,7 @@ final class Dtypes {
             case "F32" -> out.put(raw.asFloatBuffer());
             case "BF16" -> {
                 for (long i = 0; i < count; i++) {
-                    // bfloat16 is the upper half of a float32.
-                    out.put(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
+                    out.put(bfloat16ToFloat(raw.getShort()));
                 }
             }
             case "F16" -> {
@@ -48,8 +47,13 @@ final class Dtypes {
         return out.flip();
     }
 
+    /** bfloat16 to float, exactly: bfloat16 is the upper half of a float32. */
+    public static float bfloat16ToFloat(short value) {
+        return Float.intBitsToFloat((value & 0xFFFF) << 16);
+    }
+
     /** float to bfloat16 bits, rounding to nearest even (plain truncation would bias every weight toward 0). */
-    static short floatToBfloat16(float value) {
+    public static short floatToBfloat16(float value) {
         int bits = Float.floatToRawIntBits(value);
         if (Float.isNaN(value)) {
             return (short) ((bits >>> 16) | 0x40); // keep it a NaN: truncation could leave an infinity
@@ -58,7 +62,7 @@ final class Dtypes {
     }
 
     /** float to IEEE 754 half precision bits, rounding to nearest even (Java 17 lacks Float.floatToFloat16). */
-    static short floatToHalf(float value) {
+    public static short floatToHalf(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xFF;
@@ -96,7 +100,7 @@ final class Dtypes {
     }
 
     /** IEEE 754 half precision to float (Java 17 lacks Float.float16ToFloat). */
-    static float halfToFloat(short half) {
+    public static float halfToFloat(short half) {
         int h = half & 0xFFFF;
         int sign = (h >>> 15) << 31;
         int exponent = (h >>> 10) & 0x1F;
