@@ -3,6 +3,7 @@ package dev.infini.engine.kernels;
 import dev.infini.engine.weights.Dtypes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,13 +25,11 @@ final class PanamaDecodeKernels implements DecodeKernels {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Weights read as ints and unpacked in the lane: two 16-bit weights or four Q8_0 bytes to an int. */
     private static final VectorSpecies<Integer> WIDE = VectorSpecies.of(int.class, SPECIES.vectorShape());
-    /**
-     * Q8_0 goes 256 bits at a time, one block (32 bytes) to a vector, so one scale multiplies the whole vector;
-     * without 256-bit vectors it takes the scalar loop.
-     */
-    private static final VectorSpecies<Float> BLOCK_FLOATS = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> BLOCK_INTS = IntVector.SPECIES_256;
-    private static final boolean Q8_VECTORS = SPECIES.vectorBitSize() >= 256;
+    /** Q8_0 blocks (8 ints each) in one vector: 1 with 256-bit vectors, 2 with 512; 0 (scalar loop) below. */
+    private static final int Q8_BLOCKS_PER_VECTOR = STEP / (WeightFormat.Q8_BLOCK / 4);
+    /** The lanes of a vector's second Q8_0 block, which take its own scale. */
+    private static final VectorMask<Float> SECOND_BLOCK = Q8_BLOCKS_PER_VECTOR == 2
+            ? VectorMask.fromLong(SPECIES, 0xFF00L) : null;
     /**
      * Matrices below this many bytes (1 MiB) stay on the calling thread: handing rows to another thread costs
      * tens of microseconds, as long as streaming a megabyte.
@@ -72,19 +71,26 @@ final class PanamaDecodeKernels implements DecodeKernels {
 
     /**
      * y[first + r] = row first + r of the weight · x, for r < rows, in the weight's own format. A 16-bit or 8-bit
-     * weight is read as ints, each holding 2 or 4 weights, which are unpacked in place by shifts: no lane-crossing
-     * conversion, which costs more than the bytes saved. So x is first split the same way: its even and odd
-     * elements, or its elements 4i, 4i + 1, 4i + 2 and 4i + 3.
+     * weight is read as ints, each holding 2 or 4 weights, which are unpacked in the lane by shifts and masks:
+     * lane-crossing conversions (short to int, byte to float) cost more than the bytes they save on this JDK. So x
+     * is first split the same way: its even and odd elements, or its elements 4i, 4i + 1, 4i + 2 and 4i + 3.
+     * Each format has a loop of its own, so that no vector flows through a branch (the JIT then keeps them in
+     * registers).
      */
     private static void weightRows(Matrix w, int first, int rows, float[] x, float[] y) {
         int cols = w.cols();
         switch (w.format()) {
             case F32 -> rows(w.data(), first, rows, cols, cols, x, y, first);
-            case F16, BF16 -> {
+            case F16 -> {
                 float[][] split = split(x, 2);
-                boolean bf16 = w.format() == WeightFormat.BF16;
                 for (int r = first; r < first + rows; r++) {
-                    y[r] = dot16(w.data(), r * cols * 2, split, x, cols, bf16);
+                    y[r] = dotF16(w.data(), r * cols * 2, split, x, cols);
+                }
+            }
+            case BF16 -> {
+                float[][] split = split(x, 2);
+                for (int r = first; r < first + rows; r++) {
+                    y[r] = dotBf16(w.data(), r * cols * 2, split, x, cols);
                 }
             }
             case Q8_0 -> {
@@ -109,46 +115,60 @@ final class PanamaDecodeKernels implements DecodeKernels {
     }
 
     /**
-     * Σ_{i<length} widen(weight i)·x[i] over 16-bit weights from {@code base} (IEEE half, or bfloat16 when
-     * {@code bf16}). An int holds weight 2j in its low and weight 2j + 1 in its high half; each is moved to the top
-     * 16 bits, where bfloat16 is a float32 already and a half becomes one by shifting its exponent and mantissa to
-     * float32's places and scaling by 2^112 (subnormals included; weights are never infinite).
+     * Σ_{i<length} weight i·x[i] over bfloat16 weights from {@code base}. An int holds weight 2j in its low and
+     * weight 2j + 1 in its high half; bfloat16 is the top half of a float32, so each is one shift or mask away.
      */
-    private static float dot16(ByteBuffer data, int base, float[][] split, float[] x, int length, boolean bf16) {
-        int pairs = length / 2;
-        int narrow = WIDE.loopBound(pairs);
+    private static float dotBf16(ByteBuffer data, int base, float[][] split, float[] x, int length) {
+        int narrow = WIDE.loopBound(length / 2);
         FloatVector even = FloatVector.zero(SPECIES);
         FloatVector odd = FloatVector.zero(SPECIES);
         int j = 0;
         for (; j < narrow; j += STEP) {
             IntVector w = IntVector.fromByteBuffer(WIDE, data, base + j * 4, ORDER);
-            IntVector low = w.lanewise(VectorOperators.LSHL, 16);
-            IntVector high = w.and(0xFFFF0000);
-            even = (bf16 ? low.reinterpretAsFloats() : halfOnTop(low)).fma(FloatVector.fromArray(SPECIES, split[0], j),
-                    even);
-            odd = (bf16 ? high.reinterpretAsFloats() : halfOnTop(high)).fma(FloatVector.fromArray(SPECIES, split[1], j),
-                    odd);
+            even = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(SPECIES, split[0], j), even);
+            odd = w.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(SPECIES, split[1], j), odd);
         }
         float sum = even.add(odd).reduceLanes(VectorOperators.ADD);
         for (int i = 2 * j; i < length; i++) {
-            short h = data.getShort(base + i * 2);
-            sum += (bf16 ? Dtypes.bfloat16ToFloat(h) : Dtypes.halfToFloat(h)) * x[i];
+            sum += Dtypes.bfloat16ToFloat(data.getShort(base + i * 2)) * x[i];
         }
         return sum;
     }
 
-    /** Halves in the top 16 bits of each lane (the low 16 zero) as float32s. */
-    private static FloatVector halfOnTop(IntVector bits) {
-        FloatVector magnitude = bits.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3).reinterpretAsFloats()
-                .mul(0x1p112f);
-        return magnitude.reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats();
+    /**
+     * Σ_{i<length} weight i·x[i] over IEEE half weights from {@code base}, paired in ints as in {@link #dotBf16}.
+     * A half at the top of a lane, shifted right by 3 with its sign, has its sign, exponent and mantissa at
+     * float32's places once the smeared sign bits and what lies below are masked off; scaled by 2^112 that float is
+     * the half's value, subnormals included (weights are never infinite).
+     */
+    private static float dotF16(ByteBuffer data, int base, float[][] split, float[] x, int length) {
+        int narrow = WIDE.loopBound(length / 2);
+        FloatVector even = FloatVector.zero(SPECIES);
+        FloatVector odd = FloatVector.zero(SPECIES);
+        int j = 0;
+        for (; j < narrow; j += STEP) {
+            IntVector w = IntVector.fromByteBuffer(WIDE, data, base + j * 4, ORDER);
+            FloatVector low = w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
+                    .reinterpretAsFloats().mul(0x1p112f);
+            FloatVector high = w.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats()
+                    .mul(0x1p112f);
+            even = low.fma(FloatVector.fromArray(SPECIES, split[0], j), even);
+            odd = high.fma(FloatVector.fromArray(SPECIES, split[1], j), odd);
+        }
+        float sum = even.add(odd).reduceLanes(VectorOperators.ADD);
+        for (int i = 2 * j; i < length; i++) {
+            sum += Dtypes.halfToFloat(data.getShort(base + i * 2)) * x[i];
+        }
+        return sum;
     }
 
     /**
-     * Row {@code row} of a Q8_0 weight · x. A block's 32 bytes are 8 ints; byte k of int j is weight 4j + k, moved
-     * to the top and shifted back down with its sign, then converted to float in the lane. Per block
-     * Σ byte·x in one vector, times the block's scale into the row's accumulator, one horizontal sum at the end.
-     * A shorter last block goes scalar.
+     * Row {@code row} of a Q8_0 weight · x. A block's 32 bytes are 8 ints; byte k of int j is weight 4j + k. A byte
+     * b becomes a float without a conversion instruction: b XOR 0x80 in the mantissa of 2^23 is 2^23 + 128 + the
+     * signed byte, exactly, and subtracting 2^23 + 128 leaves the weight's integer. Per vector (one or two blocks)
+     * Σ byte·x, times the blocks' scales into the row's accumulator; one horizontal sum at the end. Blocks that do
+     * not fill a vector, and a shorter last block, go scalar.
      */
     private static float dotQ8(Matrix w, int row, float[][] split, float[] x) {
         int cols = w.cols();
@@ -157,23 +177,24 @@ final class PanamaDecodeKernels implements DecodeKernels {
         ByteBuffer scales = w.scales();
         int base = row * cols;
         int scaleBase = row * blocks * Float.BYTES;
-        int full = Q8_VECTORS ? cols / WeightFormat.Q8_BLOCK : 0;
-        FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
-        for (int b = 0; b < full; b++) {
-            IntVector q = IntVector.fromByteBuffer(BLOCK_INTS, data, base + b * WeightFormat.Q8_BLOCK, ORDER);
+        int vectorBlocks = Q8_BLOCKS_PER_VECTOR == 0 ? 0
+                : cols / WeightFormat.Q8_BLOCK / Q8_BLOCKS_PER_VECTOR * Q8_BLOCKS_PER_VECTOR;
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int b = 0; b < vectorBlocks; b += Q8_BLOCKS_PER_VECTOR) {
+            IntVector q = IntVector.fromByteBuffer(WIDE, data, base + b * WeightFormat.Q8_BLOCK, ORDER);
             int j = b * (WeightFormat.Q8_BLOCK / 4);
-            FloatVector sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(BLOCK_FLOATS, split[0], j));
-            sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(BLOCK_FLOATS, split[1], j), sum);
-            sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(BLOCK_FLOATS, split[2], j), sum);
-            sum = ((FloatVector) q.lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(BLOCK_FLOATS, split[3], j), sum);
-            acc = sum.fma(FloatVector.broadcast(BLOCK_FLOATS, scales.getFloat(scaleBase + b * Float.BYTES)), acc);
+            FloatVector sum = byteOf(q, 0).mul(FloatVector.fromArray(SPECIES, split[0], j));
+            sum = byteOf(q, 8).fma(FloatVector.fromArray(SPECIES, split[1], j), sum);
+            sum = byteOf(q, 16).fma(FloatVector.fromArray(SPECIES, split[2], j), sum);
+            sum = byteOf(q, 24).fma(FloatVector.fromArray(SPECIES, split[3], j), sum);
+            FloatVector scale = FloatVector.broadcast(SPECIES, scales.getFloat(scaleBase + b * Float.BYTES));
+            if (Q8_BLOCKS_PER_VECTOR == 2) {
+                scale = scale.blend(scales.getFloat(scaleBase + (b + 1) * Float.BYTES), SECOND_BLOCK);
+            }
+            acc = sum.fma(scale, acc);
         }
         float rest = 0;
-        for (int b = full; b < blocks; b++) {
+        for (int b = vectorBlocks; b < blocks; b++) {
             int from = b * WeightFormat.Q8_BLOCK;
             int to = Math.min(cols, from + WeightFormat.Q8_BLOCK);
             float sum = 0;
@@ -183,6 +204,12 @@ final class PanamaDecodeKernels implements DecodeKernels {
             rest += scales.getFloat(scaleBase + b * Float.BYTES) * sum;
         }
         return acc.reduceLanes(VectorOperators.ADD) + rest;
+    }
+
+    /** Byte {@code shift / 8} of every lane, a signed Q8_0 weight, as a float (see {@link #dotQ8}). */
+    private static FloatVector byteOf(IntVector q, int shift) {
+        return q.lanewise(VectorOperators.LSHR, shift).and(0xFF).lanewise(VectorOperators.XOR, 0x4B000080)
+                .reinterpretAsFloats().sub(0x1p23f + 128);
     }
 
     @Override
