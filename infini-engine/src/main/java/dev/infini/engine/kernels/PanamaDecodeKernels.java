@@ -146,13 +146,13 @@ final class PanamaDecodeKernels implements DecodeKernels {
         int narrow = WIDE.loopBound(length / 2);
         FloatVector even = FloatVector.zero(SPECIES);
         FloatVector odd = FloatVector.zero(SPECIES);
+        FloatVector scale = FloatVector.broadcast(SPECIES, 0x1p112f);
         int j = 0;
         for (; j < narrow; j += STEP) {
             IntVector w = IntVector.fromByteBuffer(WIDE, data, base + j * 4, ORDER);
             FloatVector low = w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
-                    .reinterpretAsFloats().mul(0x1p112f);
-            FloatVector high = w.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats()
-                    .mul(0x1p112f);
+                    .reinterpretAsFloats().mul(scale);
+            FloatVector high = w.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(scale);
             even = low.fma(FloatVector.fromArray(SPECIES, split[0], j), even);
             odd = high.fma(FloatVector.fromArray(SPECIES, split[1], j), odd);
         }
