@@ -5,16 +5,16 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * The safetensors dtypes the engine reads and writes, and their conversion from and to float32. BF16 and F16 are
+ * The safetensors dtypes the engine reads (and infini-tools writes), and their conversion from and to float32. BF16 and F16 are
  * widened here in Java: DJL's PyTorch engine aborts the whole JVM on a BFLOAT16 tensor.
  */
-final class Dtypes {
+public final class Dtypes {
 
     private Dtypes() {
     }
 
     /** Bytes per element of a readable dtype, or 0 for one the engine cannot read. */
-    static int width(String dtype) {
+    public static int width(String dtype) {
         return switch (dtype) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
@@ -49,7 +49,7 @@ final class Dtypes {
     }
 
     /** float to bfloat16 bits, rounding to nearest even (plain truncation would bias every weight toward 0). */
-    static short floatToBfloat16(float value) {
+    public static short floatToBfloat16(float value) {
         int bits = Float.floatToRawIntBits(value);
         if (Float.isNaN(value)) {
             return (short) ((bits >>> 16) | 0x40); // keep it a NaN: truncation could leave an infinity
@@ -58,7 +58,7 @@ final class Dtypes {
     }
 
     /** float to IEEE 754 half precision bits, rounding to nearest even (Java 17 lacks Float.floatToFloat16). */
-    static short floatToHalf(float value) {
+    public static short floatToHalf(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xFF;

@@ -11,7 +11,7 @@ import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.session.Session;
-import dev.infini.engine.train.OneTorchThread;
+import dev.infini.engine.OneTorchThread;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

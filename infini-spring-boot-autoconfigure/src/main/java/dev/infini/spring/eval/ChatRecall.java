@@ -1,9 +1,9 @@
 package dev.infini.spring.eval;
 
-import dev.infini.engine.eval.ChatRecallEvaluator;
-import dev.infini.engine.eval.ChatRecallEvaluator.Reply;
-import dev.infini.engine.eval.ChatRecallEvaluator.Trial;
-import dev.infini.engine.eval.ChatScript;
+import dev.infini.tools.eval.ChatRecallEvaluator;
+import dev.infini.tools.eval.ChatRecallEvaluator.Reply;
+import dev.infini.tools.eval.ChatRecallEvaluator.Trial;
+import dev.infini.tools.eval.ChatScript;
 import dev.infini.spring.InfiniChatModel;
 import dev.infini.spring.InfiniChatOptions;
 import dev.infini.spring.autoconfigure.InfiniAutoConfiguration;

@@ -1,8 +1,8 @@
 package dev.infini.spring.eval;
 
-import dev.infini.engine.eval.ChatRecallEvaluator;
-import dev.infini.engine.eval.ChatRecallEvaluator.Reply;
-import dev.infini.engine.eval.ChatRecallEvaluator.Trial;
+import dev.infini.tools.eval.ChatRecallEvaluator;
+import dev.infini.tools.eval.ChatRecallEvaluator.Reply;
+import dev.infini.tools.eval.ChatRecallEvaluator.Trial;
 import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
 import dev.infini.spring.InfiniChatModel;
