@@ -250,7 +250,7 @@ class RedisConversationsTest {
             byte[] foreign;
             try (InfiniModel other = InfiniModel.load(SharedModels.stories260k(),
                     EngineOptions.builder().device("cpu").segmentLength(32).gateInit(0.5f).build());
-                 Session session = other.newSession()) {
+                 Session session = new Session(other)) {
                 session.append(other.tokenizer().encode("Once upon a time", true));
                 foreign = StateCodec.encode(session.snapshot());
             }

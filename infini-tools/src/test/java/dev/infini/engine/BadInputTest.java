@@ -7,6 +7,7 @@ import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.session.Session;
+import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
 import dev.infini.engine.OneTorchThread;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
@@ -61,7 +62,7 @@ class BadInputTest {
 
     @Test
     void emptyInputIsRejected() {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             assertThatThrownBy(() -> session.append(new int[0])).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("empty");
             assertThatThrownBy(() -> session.append(null)).isInstanceOf(InvalidInputException.class)
@@ -74,7 +75,7 @@ class BadInputTest {
 
     @Test
     void idsOutsideTheVocabularyAreRejectedWithoutTouchingTheSession() {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             session.append(new int[] {5, 6, 7});
             float[] logits = session.lastLogits();
             for (int bad : new int[] {-1, TestCheckpoints.VOCAB, Integer.MAX_VALUE}) {
@@ -94,7 +95,7 @@ class BadInputTest {
 
     @Test
     void generatingBeforeAnyAppendSaysWhatToDo() {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             assertThatThrownBy(() -> session.generate(GenerationOptions.greedy(3), TokenListener.NONE))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("append a prompt before generating");
@@ -123,7 +124,7 @@ class BadInputTest {
 
     @Test
     void aClosedSessionRefusesWork() {
-        Session session = model.newSession();
+        Session session = new Session(model);
         session.close();
         assertThatThrownBy(() -> session.append(new int[] {1})).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
@@ -289,37 +290,53 @@ class BadInputTest {
         for (int offset : offsets) {
             byte[] flipped = blob.clone();
             flipped[offset] ^= (byte) (1 << random.nextInt(8));
-            assertThatThrownBy(() -> model.restore(StateCodec.decode(flipped))).as("bit flipped at byte %d", offset)
+            assertThatThrownBy(() -> Session.restore(model, StateCodec.decode(flipped))).as("bit flipped at byte %d", offset)
                     .isInstanceOf(CorruptStateException.class);
         }
         // the untouched blob still restores
-        try (Session restored = model.restore(StateCodec.decode(blob))) {
+        try (Session restored = Session.restore(model, StateCodec.decode(blob))) {
             assertThat(restored.tokensSeen()).isEqualTo(3 * SEGMENT + 2);
         }
     }
 
     @Test
-    void aStateOfAnotherModelIsForeign() {
+    void aStateOfAnotherModelIsRefusedThroughEveryRestorePath() {
         byte[] blob = stateAfter(2 * SEGMENT + 1);
         // same shape, other weights
         Path other = TestCheckpoints.write(tmp.resolve("other"), TestCheckpoints.tiny(), 5, 0.2);
         try (InfiniModel otherModel = InfiniModel.load(other, EngineOptions.builder().device("cpu").build())) {
-            assertThatThrownBy(() -> otherModel.restore(StateCodec.decode(blob)))
-                    .isInstanceOf(ForeignStateException.class).hasMessageContaining("another model");
+            assertRefusedEverywhere(otherModel, StateCodec.decode(blob), "another model");
         }
         // same weights, another segment length or update rule
         for (EngineOptions options : new EngineOptions[] {
                 EngineOptions.builder().device("cpu").segmentLength(2 * SEGMENT).build(),
                 EngineOptions.builder().device("cpu").memoryUpdate(MemoryUpdate.DELTA).build()}) {
             try (InfiniModel variant = InfiniModel.load(dir, options)) {
-                assertThatThrownBy(() -> variant.restore(StateCodec.decode(blob)))
-                        .isInstanceOf(ForeignStateException.class);
+                assertRefusedEverywhere(variant, StateCodec.decode(blob), "another model");
             }
         }
+        // the right fingerprint on a state whose header does not describe this model
+        SessionState own = StateCodec.decode(blob);
+        SessionState misdescribed = new SessionState(own.modelFingerprint(), own.segmentLength() + 1,
+                own.memoryUpdate(), own.numLayers(), own.numKvHeads(), own.headDim(), own.vocabSize(),
+                own.tokensSeen(), own.segmentsFolded(), own.openTokens(), own.lastLogits(), own.memory(),
+                own.normalizer());
+        assertThatThrownBy(() -> Session.restore(model, misdescribed)).isInstanceOf(ForeignStateException.class)
+                .hasMessageContaining("shapes");
+        assertThatThrownBy(() -> model.restoreState(own.modelFingerprint(), new float[own.memory().length - 1],
+                own.normalizer(), false)).isInstanceOf(ForeignStateException.class).hasMessageContaining("shapes");
+    }
+
+    /** Both public ways into a model's state: a session from a snapshot, and the model's own state from M and z. */
+    private static void assertRefusedEverywhere(InfiniModel target, SessionState state, String message) {
+        assertThatThrownBy(() -> Session.restore(target, state))
+                .isInstanceOf(ForeignStateException.class).hasMessageContaining(message);
+        assertThatThrownBy(() -> target.restoreState(state.modelFingerprint(), state.memory(), state.normalizer(),
+                state.segmentsFolded() == 0)).isInstanceOf(ForeignStateException.class).hasMessageContaining(message);
     }
 
     private static byte[] stateAfter(int tokens) {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             session.append(new Random(tokens).ints(tokens, 0, TestCheckpoints.VOCAB).toArray());
             return StateCodec.encode(session.snapshot());
         }

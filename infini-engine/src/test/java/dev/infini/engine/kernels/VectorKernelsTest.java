@@ -224,7 +224,7 @@ class VectorKernelsTest {
                 : System.setProperty(VectorKernels.SWITCH_PROPERTY, switchValue);
         try (InfiniModel model = InfiniModel.load(SharedData.stories260k(),
                 EngineOptions.builder().device("cpu").segmentLength(8).gateInit(0f).build());
-             Session session = model.newSession()) {
+             Session session = new Session(model)) {
             float[] all = new float[0];
             for (int id : prompt) {
                 session.append(new int[] {id});

@@ -140,7 +140,7 @@ class GenerationTest {
 
     @Test
     void maxTokensBoundsGenerationAndEveryTokenIsAppended() {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             session.append(model.tokenizer().encode(PROMPT));
             long before = session.tokensSeen();
             Recorder recorder = new Recorder();
@@ -156,7 +156,7 @@ class GenerationTest {
     }
 
     private static GenerationResult generate(InfiniModel on, GenerationOptions options, TokenListener listener) {
-        try (Session session = on.newSession()) {
+        try (Session session = new Session(on)) {
             session.append(on.tokenizer().encode(PROMPT));
             return session.generate(options, listener);
         }

@@ -5,6 +5,7 @@ import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.weights.Checkpoint;
+import dev.infini.engine.weights.LlamaLayout;
 
 import java.nio.file.Path;
 
@@ -37,7 +38,7 @@ public final class BenchModels {
     }
 
     public static boolean hasGates(Path dir) {
-        return Checkpoint.open(dir).has("model.layers.0.self_attn.memory_gate");
+        return Checkpoint.open(dir).has(LlamaLayout.layer(0, LlamaLayout.MEMORY_GATE));
     }
 
 

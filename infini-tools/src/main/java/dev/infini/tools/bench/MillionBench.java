@@ -25,7 +25,7 @@ public final class MillionBench {
     public static JsonObject run(Path dir, BenchOptions o, long tokens) throws IOException {
         JsonObject result = new JsonObject();
         JsonArray samples = new JsonArray();
-        try (InfiniModel model = BenchModels.infini(dir, o); Session session = model.newSession()) {
+        try (InfiniModel model = BenchModels.infini(dir, o); Session session = new Session(model)) {
             Workload workload = new Workload(model.tokenizer());
             long rssAfterLoad = rss("VmRSS");
             long start = System.nanoTime();

@@ -142,7 +142,7 @@ public final class StoreBench {
                                String key, int t, int turnIn) {
         long start = System.nanoTime();
         byte[] blob = t == 1 ? null : redis.load(key);
-        try (Session session = blob == null ? model.newSession() : model.restore(StateCodec.decode(blob))) {
+        try (Session session = blob == null ? new Session(model) : Session.restore(model, StateCodec.decode(blob))) {
             session.append(workload.userTurn(t, turnIn));
             session.generate(reply, (id, text) -> { });
             redis.save(key, StateCodec.encode(session.snapshot()));

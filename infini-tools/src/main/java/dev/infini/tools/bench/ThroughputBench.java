@@ -112,7 +112,7 @@ public final class ThroughputBench {
             Workload workload = new Workload(model.tokenizer());
             GenerationOptions decode = GenerationOptions.builder().maxTokens(decodeTokens).temperature(0)
                     .stopOnEos(false).build();
-            try (Session warm = model.newSession()) {
+            try (Session warm = new Session(model)) {
                 warm.append(workload.take(0, Math.min(16, prompt)));
                 warm.generate(GenerationOptions.builder().maxTokens(2).temperature(0).stopOnEos(false).build(),
                         (i, t) -> { });
@@ -122,7 +122,7 @@ public final class ThroughputBench {
             int runs = 0;
             long started = System.nanoTime();
             while (runs < 3 && (runs == 0 || Stats.millisSince(started) < REPEAT_BUDGET_MS)) {
-                try (Session s = model.newSession()) {
+                try (Session s = new Session(model)) {
                     long a = System.nanoTime();
                     s.append(workload.take(runs * 7L, prompt));
                     bestPrefill = Math.min(bestPrefill, Stats.millisSince(a));

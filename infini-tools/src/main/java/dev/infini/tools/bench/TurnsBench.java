@@ -77,7 +77,7 @@ public final class TurnsBench {
                 double restore = 0;
                 Session session;
                 if (t == 1) {
-                    session = model.newSession();
+                    session = new Session(model);
                 } else {
                     long a = System.nanoTime();
                     byte[] blob = redis.load(key);
@@ -86,7 +86,7 @@ public final class TurnsBench {
                     SessionState state = StateCodec.decode(blob);
                     decode = Stats.millisSince(a);
                     a = System.nanoTime();
-                    session = model.restore(state);
+                    session = Session.restore(model, state);
                     restore = Stats.millisSince(a);
                 }
                 long a = System.nanoTime();
@@ -148,7 +148,7 @@ public final class TurnsBench {
     }
 
     private static void warmUp(InfiniModel model, Workload workload, GenerationOptions reply) {
-        try (Session s = model.newSession()) {
+        try (Session s = new Session(model)) {
             s.append(workload.userTurn(1, 16));
             s.generate(GenerationOptions.builder().maxTokens(4).temperature(0).stopOnEos(false).build(), (i, t) -> { });
             StateCodec.encode(s.snapshot());
@@ -195,7 +195,7 @@ public final class TurnsBench {
         for (int t : samples) {
             int[] history = concat(transcript.subList(0, t - 1), workload.userTurn(t, o.turnIn()));
             long start = System.nanoTime();
-            try (Session session = full.newSession()) {
+            try (Session session = new Session(full)) {
                 appendChunked(session, history);
                 session.generate(reply, (id, text) -> { });
             }
@@ -218,7 +218,7 @@ public final class TurnsBench {
                                       JsonArray out, BenchOptions o, String name) {
         long perToken = BenchModels.kvBytesPerToken(full.config());
         String key = "bench:kv:" + name;
-        try (Session session = full.newSession()) {
+        try (Session session = new Session(full)) {
             int done = 0; // turns of the transcript already in the session
             for (int t : samples) {
                 int[] catchUp = concat(transcript.subList(done, t - 1), new int[0]);

@@ -8,6 +8,7 @@ import dev.infini.engine.CheckpointException;
 import dev.infini.engine.InvalidInputException;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.weights.Dtypes;
+import dev.infini.engine.weights.LlamaLayout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -198,7 +199,7 @@ public final class RandomCheckpoint {
         double std = initStd;
         if (name.endsWith("norm.weight")) {
             mean = 1;
-        } else if (name.endsWith("memory_gate")) {
+        } else if (name.endsWith(LlamaLayout.MEMORY_GATE)) {
             mean = gateInit != null ? gateInit : 0;
             std = gateInit != null ? 0 : 1;
         }
@@ -220,42 +221,9 @@ public final class RandomCheckpoint {
     }
 
     private List<SafetensorsWriter.Spec> layout() {
-        ModelConfig c = config;
-        long h = c.hiddenSize();
-        long qWidth = (long) c.numHeads() * c.headDim();
-        long kvWidth = (long) c.numKvHeads() * c.headDim();
-        long inter = c.intermediateSize();
-        List<SafetensorsWriter.Spec> list = new ArrayList<>();
-        list.add(spec("model.embed_tokens.weight", c.vocabSize(), h));
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            list.add(spec(p + "input_layernorm.weight", h));
-            list.add(spec(p + "self_attn.q_proj.weight", qWidth, h));
-            list.add(spec(p + "self_attn.k_proj.weight", kvWidth, h));
-            list.add(spec(p + "self_attn.v_proj.weight", kvWidth, h));
-            if (c.attentionBias()) {
-                list.add(spec(p + "self_attn.q_proj.bias", qWidth));
-                list.add(spec(p + "self_attn.k_proj.bias", kvWidth));
-                list.add(spec(p + "self_attn.v_proj.bias", kvWidth));
-            }
-            list.add(spec(p + "self_attn.o_proj.weight", h, qWidth));
-            if (gates) {
-                list.add(spec(p + "self_attn.memory_gate", c.numHeads()));
-            }
-            list.add(spec(p + "post_attention_layernorm.weight", h));
-            list.add(spec(p + "mlp.gate_proj.weight", inter, h));
-            list.add(spec(p + "mlp.up_proj.weight", inter, h));
-            list.add(spec(p + "mlp.down_proj.weight", h, inter));
-        }
-        list.add(spec("model.norm.weight", h));
-        if (!c.tieWordEmbeddings()) {
-            list.add(spec("lm_head.weight", c.vocabSize(), h));
-        }
-        return List.copyOf(list);
-    }
-
-    private SafetensorsWriter.Spec spec(String name, long... shape) {
-        return new SafetensorsWriter.Spec(name, dtype, shape);
+        return LlamaLayout.of(config, gates).shapes().entrySet().stream()
+                .map(e -> new SafetensorsWriter.Spec(e.getKey(), dtype, e.getValue()))
+                .toList();
     }
 
     /** Checks every id the tokenizer can produce, and the config's BOS and EOS, fall inside the vocabulary. */

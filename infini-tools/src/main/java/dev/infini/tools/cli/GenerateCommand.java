@@ -4,6 +4,7 @@ import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.session.Session;
+import dev.infini.engine.session.StateCodec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (InfiniModel model = modelOptions.load(); Session session = model.newSession()) {
+        try (InfiniModel model = modelOptions.load(); Session session = new Session(model)) {
             long start = System.nanoTime();
             session.append(model.tokenizer().encode(prompt));
             long prefilled = System.nanoTime();
@@ -72,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
                         (session.tokensSeen() - result.tokenIds().length) / ((prefilled - start) / 1e9),
                         result.tokenIds().length, (end - prefilled) / 1e9,
                         result.tokenIds().length / ((end - prefilled) / 1e9), result.finishReason(),
-                        session.segmentsFolded(), model.stateBytes());
+                        session.segmentsFolded(), StateCodec.encodedSize(model));
             }
         }
         return 0;

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.session.StateCodec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,7 +42,7 @@ final class InspectCommand implements Callable<Integer> {
             out.addProperty("memory", model.memoryMode().name().toLowerCase(java.util.Locale.ROOT));
             out.addProperty("memory_bytes_per_conversation", 4L * c.numLayers() * c.numKvHeads() * c.headDim()
                     * (c.headDim() + 1));
-            out.addProperty("state_bytes_per_conversation", model.stateBytes());
+            out.addProperty("state_bytes_per_conversation", StateCodec.encodedSize(model));
             out.addProperty("open_segment_kv_bytes_max", 3L * 4 * c.numLayers() * c.numKvHeads() * c.headDim()
                     * model.segmentLength());
             out.addProperty("device", model.device().toString());

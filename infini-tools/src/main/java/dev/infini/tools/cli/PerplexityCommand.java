@@ -3,6 +3,7 @@ package dev.infini.tools.cli;
 import com.google.gson.JsonObject;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
+import dev.infini.engine.session.StateCodec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -57,7 +58,7 @@ final class PerplexityCommand implements Callable<Integer> {
             return 2;
         }
         long size = Files.size(file);
-        try (InfiniModel model = modelOptions.load(); Session session = model.newSession();
+        try (InfiniModel model = modelOptions.load(); Session session = new Session(model);
              BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             Progress progress = noProgress ? null : new Progress(System.err, "perplexity", size);
             CountingReader counting = new CountingReader(reader);
@@ -96,7 +97,7 @@ final class PerplexityCommand implements Callable<Integer> {
                 out.addProperty("tokens_per_second", fed / seconds);
                 out.addProperty("seconds", seconds);
                 out.addProperty("segments_folded", session.segmentsFolded());
-                out.addProperty("state_bytes", model.stateBytes());
+                out.addProperty("state_bytes", StateCodec.encodedSize(model));
                 System.out.println(out);
             } else {
                 System.out.printf("tokens: %d%nperplexity: %.4f%ntokens/s: %.1f%n", fed, perplexity(), fed / seconds);

@@ -7,6 +7,7 @@ import dev.infini.engine.tokenizer.InfiniTokenizer;
 import dev.infini.tools.train.ProseCorpus;
 import dev.infini.tools.train.TrainingData;
 import dev.infini.engine.weights.Checkpoint;
+import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -133,7 +134,7 @@ final class VocabCommand implements Callable<Integer> {
             FloatBuffer buffer = checkpoint.readFloats(name, shape);
             float[] data = new float[buffer.remaining()];
             buffer.get(data);
-            if (name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight")) {
+            if (name.equals(LlamaLayout.EMBEDDINGS) || name.equals(LlamaLayout.LM_HEAD)) {
                 int h = config.hiddenSize();
                 float[] rows = java.util.Arrays.copyOf(data, grown.vocabSize() * h);
                 for (BpeExtension.Merge t : newTokens) {

@@ -153,7 +153,7 @@ public final class ChatRecallEvaluator {
         @Override
         public Reply reply(String conversationId, String userMessage) {
             byte[] stored = states.get(conversationId);
-            try (Session session = stored == null ? model.newSession() : model.restore(StateCodec.decode(stored))) {
+            try (Session session = stored == null ? new Session(model) : Session.restore(model, StateCodec.decode(stored))) {
                 if (stored == null) {
                     session.append(model.tokenizer().encode(ChatScript.SYSTEM + "\n\n", true));
                 }

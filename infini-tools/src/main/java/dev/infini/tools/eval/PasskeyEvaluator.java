@@ -161,7 +161,7 @@ public final class PasskeyEvaluator {
         PasskeyPrompt.Layout layout = prompt.layout(promptLength(length, depth, trial), depth, key);
         long offset = fillerOffset(length, depth, trial);
         int n = model.segmentLength();
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             int[] buffer = new int[n];
             int[] filled = {0};
             long[] streamed = {0};
@@ -184,7 +184,7 @@ public final class PasskeyEvaluator {
             String output = result.text();
             boolean correct = key.equals(PasskeyPrompt.firstInteger(output));
             double nll;
-            try (Session scoring = model.restore(afterQuestion)) {
+            try (Session scoring = Session.restore(model, afterQuestion)) {
                 double[] logProbs = scoring.appendScored(prompt.answer(key));
                 nll = -java.util.Arrays.stream(logProbs).average().orElse(Double.NaN);
             }

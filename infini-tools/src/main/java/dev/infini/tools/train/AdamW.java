@@ -3,6 +3,7 @@ package dev.infini.tools.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.infini.engine.weights.Checkpoint;
+import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
 
 import java.io.IOException;
@@ -80,7 +81,7 @@ public final class AdamW {
             String name = e.getKey();
             NDArray p = e.getValue();
             NDArray g = gradients.get(name).mul(scale);
-            boolean gate = name.endsWith(TrainableModel.GATE);
+            boolean gate = name.endsWith(LlamaLayout.MEMORY_GATE);
             double lr = gate ? learningRate * settings.gateLrMultiplier() : learningRate;
             double decay = gate || name.endsWith("norm.weight") ? 0 : settings.weightDecay();
             NDArray m = firstMoment.get(name);

@@ -62,7 +62,7 @@ public final class RecallProbe {
         for (int i = 0; i < n; i++) {
             TrainingData.Sample s = draw.apply(random);
             double[] logProbs;
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 session.append(new int[] {s.ids()[0]});
                 logProbs = session.appendScored(Arrays.copyOfRange(s.ids(), 1, s.ids().length));
             }

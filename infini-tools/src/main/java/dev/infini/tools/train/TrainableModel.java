@@ -13,6 +13,7 @@ import dev.infini.engine.kernels.Scalars;
 import dev.infini.engine.kernels.TorchKernels;
 import dev.infini.engine.layers.Rope;
 import dev.infini.engine.weights.Checkpoint;
+import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
 
 import java.io.IOException;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static dev.infini.engine.weights.LlamaLayout.layer;
+
 /**
  * A Llama-family Infini-Transformer whose weights are trainable: a differentiable forward over a whole sequence of
  * segments, back-propagating through time across segments, through M and z. It computes exactly what the
@@ -38,9 +41,6 @@ import java.util.Random;
  * engine's {@link Kernels} unchanged.
  */
 public final class TrainableModel implements AutoCloseable {
-
-    /** Name suffix of the per-head gate β (eq. 6) in a checkpoint. */
-    public static final String GATE = "self_attn.memory_gate";
 
     private final ModelConfig config;
     private final int segmentLength;
@@ -77,12 +77,12 @@ public final class TrainableModel implements AutoCloseable {
         Checkpoint checkpoint = Checkpoint.open(dir);
         NDManager manager = parent.newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : LlamaLayout.of(config, true).shapes().entrySet()) {
             String name = e.getKey();
             long[] shape = e.getValue();
-            if (name.endsWith(GATE) && !checkpoint.has(name)) {
+            if (name.endsWith(LlamaLayout.MEMORY_GATE) && !checkpoint.has(name)) {
                 params.put(name, manager.full(new Shape(shape), gateInit));
-            } else if (name.equals("lm_head.weight") && !checkpoint.has(name)) {
+            } else if (name.equals(LlamaLayout.LM_HEAD) && !checkpoint.has(name)) {
                 throw new IllegalArgumentException(dir + " has no lm_head.weight but does not tie it to the embeddings");
             } else {
                 params.put(name, manager.create(checkpoint.readFloats(name, shape), new Shape(shape)));
@@ -96,17 +96,17 @@ public final class TrainableModel implements AutoCloseable {
         NDManager manager = parent.newSubManager();
         Random random = new Random(seed);
         Map<String, NDArray> params = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : shapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : LlamaLayout.of(config, true).shapes().entrySet()) {
             String name = e.getKey();
             Shape shape = new Shape(e.getValue());
-            if (name.endsWith(GATE)) {
+            if (name.endsWith(LlamaLayout.MEMORY_GATE)) {
                 params.put(name, manager.full(shape, gateInit));
             } else if (name.endsWith("norm.weight")) {
                 params.put(name, manager.ones(shape));
             } else {
                 float[] values = new float[Math.toIntExact(shape.size())];
                 // residual projections scaled down by depth, as GPT-2 does, so the stream does not grow with layers
-                double std = name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")
+                double std = name.endsWith(LlamaLayout.O_PROJ) || name.endsWith(LlamaLayout.MLP_DOWN)
                         ? 0.02 / Math.sqrt(2.0 * config.numLayers()) : 0.02;
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (float) (random.nextGaussian() * std);
@@ -115,38 +115,6 @@ public final class TrainableModel implements AutoCloseable {
             }
         }
         return new TrainableModel(config, manager, params);
-    }
-
-    /** Parameter names and shapes in checkpoint order. */
-    static Map<String, long[]> shapes(ModelConfig c) {
-        long h = c.hiddenSize();
-        long q = (long) c.numHeads() * c.headDim();
-        long kv = (long) c.numKvHeads() * c.headDim();
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
-        for (int i = 0; i < c.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            shapes.put(p + "input_layernorm.weight", new long[] {h});
-            shapes.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            shapes.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            shapes.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-            if (c.attentionBias()) {
-                shapes.put(p + "self_attn.q_proj.bias", new long[] {q});
-                shapes.put(p + "self_attn.k_proj.bias", new long[] {kv});
-                shapes.put(p + "self_attn.v_proj.bias", new long[] {kv});
-            }
-            shapes.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-            shapes.put(p + GATE, new long[] {c.numHeads()});
-            shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
-            shapes.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
-            shapes.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
-            shapes.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
-        }
-        shapes.put("model.norm.weight", new long[] {h});
-        if (!c.tieWordEmbeddings()) {
-            shapes.put("lm_head.weight", new long[] {c.vocabSize(), h});
-        }
-        return shapes;
     }
 
     public ModelConfig config() {
@@ -223,8 +191,8 @@ public final class TrainableModel implements AutoCloseable {
         NDArray[] m = carry == null ? new NDArray[layers] : carry.m;
         NDArray[] z = carry == null ? new NDArray[layers] : carry.z;
         List<NDArray> out = new ArrayList<>();
-        NDArray embeddings = view(step, "model.embed_tokens.weight");
-        NDArray head = config.tieWordEmbeddings() ? embeddings : view(step, "lm_head.weight");
+        NDArray embeddings = view(step, LlamaLayout.EMBEDDINGS);
+        NDArray head = config.tieWordEmbeddings() ? embeddings : view(step, LlamaLayout.LM_HEAD);
         for (int start = 0; start < total; start += segmentLength) {
             int n = Math.min(segmentLength, total - start);
             long[] flat = new long[batch * n];
@@ -241,60 +209,55 @@ public final class TrainableModel implements AutoCloseable {
             // the last segment is folded only when a later chunk will read it
             boolean fold = start + n < total || (carry != null && n == segmentLength);
             for (int l = 0; l < layers; l++) {
-                String p = "model.layers." + l + ".";
-                NDArray normed = kernels.rmsNorm(x, view(step, p + "input_layernorm.weight"), (float) config.rmsNormEps());
-                NDArray q = kernels.linear(normed, view(step, p + "self_attn.q_proj.weight"), bias(step, p + "self_attn.q_proj.bias"))
+                NDArray normed = kernels.rmsNorm(x, view(step, layer(l, LlamaLayout.INPUT_NORM)),
+                        (float) config.rmsNormEps());
+                // [B, n, H·d] → [B, H, n, d] → [B·Hkv, group, n, d]: query heads are numbered group after group (head
+                // j reads KV head j / group), so splitting H into (Hkv, group) puts each group under its KV head
+                NDArray q = kernels.linear(normed, view(step, layer(l, LlamaLayout.Q_PROJ)),
+                                bias(step, layer(l, LlamaLayout.Q_BIAS)))
                         .reshape(batch, n, config.numHeads(), d).transpose(0, 2, 1, 3)
                         .reshape(batch * kvHeads, group, n, d);
-                NDArray k = kernels.linear(normed, view(step, p + "self_attn.k_proj.weight"), bias(step, p + "self_attn.k_proj.bias"))
+                // [B, n, Hkv·d] → [B, Hkv, n, d] → [B·Hkv, n, d]: the batch folds into the KV-head axis
+                NDArray k = kernels.linear(normed, view(step, layer(l, LlamaLayout.K_PROJ)),
+                                bias(step, layer(l, LlamaLayout.K_BIAS)))
                         .reshape(batch, n, kvHeads, d).transpose(0, 2, 1, 3).reshape(batch * kvHeads, n, d);
-                NDArray v = kernels.linear(normed, view(step, p + "self_attn.v_proj.weight"), bias(step, p + "self_attn.v_proj.bias"))
+                NDArray v = kernels.linear(normed, view(step, layer(l, LlamaLayout.V_PROJ)),
+                                bias(step, layer(l, LlamaLayout.V_BIAS)))
                         .reshape(batch, n, kvHeads, d).transpose(0, 2, 1, 3).reshape(batch * kvHeads, n, d);
                 NDArray attention = kernels.causalAttention(kernels.rope(q, cosSin[0], cosSin[1]),
                         kernels.rope(k, cosSin[0], cosSin[1]), v, 0); // eq. (2), [B·kv, g, n, d]
                 if (memory && !memoryIsEmpty) {
                     // eq. (3) with Q before RoPE, then the gate of eq. (6)
                     NDArray retrieved = kernels.retrieve(kernels.sigma(q), m[l], z[l]);
-                    NDArray gate = Activation.sigmoid(view(step, p + GATE)).reshape(1, kvHeads, group, 1, 1);
+                    NDArray gate = Activation.sigmoid(view(step, layer(l, LlamaLayout.MEMORY_GATE)))
+                            .reshape(1, kvHeads, group, 1, 1);
                     NDArray mixed = retrieved.reshape(batch, kvHeads, group, n, d).mul(gate)
                             .add(attention.reshape(batch, kvHeads, group, n, d).mul(gate.neg().add(Scalars.of(step, 1f))));
                     attention = mixed.reshape(batch * kvHeads, group, n, d);
                 }
                 if (memory && fold) {
-                    NDArray[] folded = fold(m[l], z[l], kernels.sigma(k), v, memoryIsEmpty);
-                    m[l] = folded[0];
-                    z[l] = folded[1];
+                    // eq. (4)/(5) into new arrays: M and z of every segment stay in the graph
+                    Kernels.MemoryIncrement increment = kernels.memoryIncrement(m[l], z[l], kernels.sigma(k), v, delta,
+                            memoryIsEmpty);
+                    m[l] = memoryIsEmpty ? increment.memory() : m[l].add(increment.memory());
+                    z[l] = memoryIsEmpty ? increment.normalizer() : z[l].add(increment.normalizer());
                 }
+                // [B·Hkv, group, n, d] → [B, H, n, d] → [B, n, H, d] → [B, n, H·d]: heads back in q_proj's order
                 NDArray merged = attention.reshape(batch, config.numHeads(), n, d).transpose(0, 2, 1, 3)
                         .reshape(batch, n, (long) config.numHeads() * d);
-                x = x.add(kernels.linear(merged, view(step, p + "self_attn.o_proj.weight"), null));
-                NDArray h2 = kernels.rmsNorm(x, view(step, p + "post_attention_layernorm.weight"), (float) config.rmsNormEps());
-                NDArray mlp = kernels.linear(kernels.swiglu(kernels.linear(h2, view(step, p + "mlp.gate_proj.weight"), null),
-                        kernels.linear(h2, view(step, p + "mlp.up_proj.weight"), null)), view(step, p + "mlp.down_proj.weight"), null);
+                x = x.add(kernels.linear(merged, view(step, layer(l, LlamaLayout.O_PROJ)), null));
+                NDArray h2 = kernels.rmsNorm(x, view(step, layer(l, LlamaLayout.POST_ATTENTION_NORM)),
+                        (float) config.rmsNormEps());
+                NDArray mlp = kernels.linear(kernels.swiglu(
+                                kernels.linear(h2, view(step, layer(l, LlamaLayout.MLP_GATE)), null),
+                                kernels.linear(h2, view(step, layer(l, LlamaLayout.MLP_UP)), null)),
+                        view(step, layer(l, LlamaLayout.MLP_DOWN)), null);
                 x = x.add(mlp);
             }
-            NDArray normed = kernels.rmsNorm(x, view(step, "model.norm.weight"), (float) config.rmsNormEps());
+            NDArray normed = kernels.rmsNorm(x, view(step, LlamaLayout.FINAL_NORM), (float) config.rmsNormEps());
             out.add(kernels.linear(normed, head, null));
         }
         return out;
-    }
-
-    /**
-     * The functional memory update: eq. (4) (linear) or eq. (5) (delta, whose retrieved term is 0 while the memory
-     * is empty), z_s = z_{s-1} + Σ_t σ(K_t). Returns new M and z; the inputs stay untouched so the graph keeps them.
-     */
-    NDArray[] fold(NDArray memory, NDArray normalizer, NDArray sigmaK, NDArray v, boolean memoryIsEmpty) {
-        NDArray value = v;
-        if (delta && !memoryIsEmpty) {
-            NDArray retrieved = sigmaK.matMul(memory).div(sigmaK.matMul(normalizer.expandDims(-1)));
-            value = v.sub(retrieved);
-        }
-        NDArray update = sigmaK.transpose(0, 2, 1).matMul(value);
-        NDArray keySum = sigmaK.sum(new int[] {1});
-        if (memoryIsEmpty) {
-            return new NDArray[] {update, keySum};
-        }
-        return new NDArray[] {memory.add(update), normalizer.add(keySum)};
     }
 
     /**

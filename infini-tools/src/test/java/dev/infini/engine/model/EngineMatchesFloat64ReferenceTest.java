@@ -78,7 +78,7 @@ class EngineMatchesFloat64ReferenceTest {
         try (InfiniModel model = path.load(dir, EngineOptions.builder().memoryMode(mode).build())) {
             assertThat(model.memoryMode()).isEqualTo(mode);
             // token by token: every position's logits
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 for (int t = 0; t < TOKENS; t++) {
                     session.append(new int[] {tokens[t]});
                     assertClose(session.lastLogits(), expected[t], 1e-4, "token-by-token logits at position " + t);
@@ -87,7 +87,7 @@ class EngineMatchesFloat64ReferenceTest {
             }
             // random chunks that straddle segment boundaries: the logits after each chunk
             Random chunks = new Random(11);
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 int done = 0;
                 while (done < TOKENS) {
                     int take = Math.min(TOKENS - done, 1 + chunks.nextInt(2 * SEGMENT));
@@ -118,7 +118,7 @@ class EngineMatchesFloat64ReferenceTest {
             expected[t] = reference.step(tokens[t]);
         }
         try (InfiniModel model = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build());
-             Session session = model.newSession()) {
+             Session session = new Session(model)) {
             int done = 0;
             for (int take : new int[] {segment, 700, 600, tokens.length - segment - 1300}) {
                 double[] scores = session.appendScored(Arrays.copyOfRange(tokens, done, done + take));

@@ -82,8 +82,8 @@ class JavaDecodeStepTest {
         int prompt = Math.max(2, shape.segment / 2 - 1);
         try (InfiniModel javaModel = DecodePath.JAVA.load(dir, shape.options);
              InfiniModel torchModel = DecodePath.TORCH.load(dir, shape.options);
-             Session viaJava = javaModel.newSession();
-             Session viaTorch = torchModel.newSession()) {
+             Session viaJava = new Session(javaModel);
+             Session viaTorch = new Session(torchModel)) {
             int[] first = Arrays.copyOf(tokens, prompt);
             viaJava.append(first);
             viaTorch.append(first);
@@ -107,8 +107,8 @@ class JavaDecodeStepTest {
         int[] tokens = new Random(9).ints(40, 3, TestCheckpoints.VOCAB).toArray();
         try (InfiniModel javaModel = DecodePath.JAVA.load(dir, EngineOptions.defaults());
              InfiniModel torchModel = DecodePath.TORCH.load(dir, EngineOptions.defaults());
-             Session reference = torchModel.newSession()) {
-            Session current = javaModel.newSession();
+             Session reference = new Session(torchModel)) {
+            Session current = new Session(javaModel);
             try {
                 int done = 0;
                 Random random = new Random(3);
@@ -126,7 +126,7 @@ class JavaDecodeStepTest {
                         SessionState state = current.snapshot();
                         current.close();
                         onJava = !onJava;
-                        current = (onJava ? javaModel : torchModel).restore(state);
+                        current = Session.restore(onJava ? javaModel : torchModel, state);
                     }
                 }
                 assertSameState(current.snapshot(), reference.snapshot());

@@ -97,7 +97,7 @@ class MemoryInfluenceTest {
     }
 
     private static float[] logitsAfter(InfiniModel model, int[] history) {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             session.append(history);
             session.append(lastSegment);
             assertThat(session.segmentsFolded()).isEqualTo(2);

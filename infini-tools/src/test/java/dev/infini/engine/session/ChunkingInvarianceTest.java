@@ -44,14 +44,14 @@ class ChunkingInvarianceTest {
             List<float[]> logits = new ArrayList<>();
             List<SessionState> states = new ArrayList<>();
 
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 scores.add(session.appendScored(tokens));
                 logits.add(session.lastLogits());
                 states.add(session.snapshot());
             }
             for (long seed : new long[] {1, 2, 3}) {
                 Random random = new Random(seed);
-                try (Session session = model.newSession()) {
+                try (Session session = new Session(model)) {
                     double[] scored = new double[TOKENS];
                     int done = 0;
                     while (done < TOKENS) {
@@ -65,7 +65,7 @@ class ChunkingInvarianceTest {
                     states.add(session.snapshot());
                 }
             }
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 double[] scored = new double[TOKENS];
                 for (int t = 0; t < TOKENS; t++) {
                     scored[t] = session.appendScored(new int[] {tokens[t]})[0];

@@ -71,7 +71,7 @@ class ConcurrentSessionsTest {
 
     // appends in chunks of 3 and returns the logits after each, then the final M
     private static float[][] run(InfiniModel model, int[] tokens) {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             List<float[]> out = new ArrayList<>();
             for (int done = 0; done < tokens.length; done += 3) {
                 session.append(java.util.Arrays.copyOfRange(tokens, done, Math.min(tokens.length, done + 3)));

@@ -5,6 +5,7 @@ import dev.infini.tools.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.model.LiveArrays;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.OneTorchThread;
@@ -79,7 +80,7 @@ class NativeMemoryTest {
     @Test
     void appendingOverAHundredThousandTokensLeaksNoArrayAndLessThanAHundredBytesPerToken() throws Exception {
         int perRound = 52 * CHUNK;
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             append(session, 52 * CHUNK);
             int arrays = liveArrays();
             long[] resident = residentAfterEachOf(() -> append(session, perRound));
@@ -94,7 +95,7 @@ class NativeMemoryTest {
     @Test
     void generatingLeaksNoArrayAndLessThanSixteenKilobytesPerToken() throws Exception {
         int perRound = SEGMENT; // each round ends at the same point of a segment, with the same arrays alive
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             append(session, CHUNK);
             generate(session, 3 * SEGMENT); // every length of the open segment: every shape
             int arrays = liveArrays();
@@ -111,7 +112,7 @@ class NativeMemoryTest {
     void restoringSessionsFromSnapshotsLeaksNoArrayAndLessThanThirtyTwoKilobytesPerRestore() throws Exception {
         int perRound = 400;
         SessionState snapshot;
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             // two segments folded into memory and 256 tokens open to re-encode: a restore does all it can
             append(session, 6 * CHUNK);
             snapshot = session.snapshot();
@@ -137,20 +138,18 @@ class NativeMemoryTest {
         assertThat(session.generate(options, TokenListener.NONE).tokenIds()).hasSize(tokens);
     }
 
-    /** Restores and closes sessions, half through {@link InfiniModel#restore}, half through {@link Session#restore}. */
+    /** Restores and closes sessions. */
     private void restore(SessionState snapshot, int times) {
         for (int i = 0; i < times; i++) {
-            try (Session restored = i % 2 == 0 ? model.restore(snapshot) : Session.restore(model, snapshot)) {
+            try (Session restored = Session.restore(model, snapshot)) {
                 restored.append(new int[] {i % TestCheckpoints.VOCAB});
             }
         }
     }
 
-    /** The arrays alive under the model's manager, its sessions' sub-managers included. */
+    /** The arrays alive under the model's manager, its sessions' states included. */
     private int liveArrays() {
-        try (NDManager probe = model.newSessionManager()) {
-            return probe.getParentManager().getManagedArrays().size();
-        }
+        return LiveArrays.under(model);
     }
 
     private static void assertMedianRiseBelowHalfOfLeak(long[] resident, long leakPerStep, int stepsPerRound,

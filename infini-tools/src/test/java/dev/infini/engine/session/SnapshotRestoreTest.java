@@ -54,13 +54,13 @@ class SnapshotRestoreTest {
     @ValueSource(ints = {3 * SEGMENT + 5, 3 * SEGMENT, 1})
     void restoredSessionContinuesWithIdenticalTokensAndLogits(int promptLength) {
         int[] prompt = new Random(promptLength).ints(promptLength, 0, TestCheckpoints.VOCAB).toArray();
-        try (Session original = model.newSession();
+        try (Session original = new Session(model);
              InfiniModel reloaded = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build())) {
             original.append(prompt);
             byte[] blob = StateCodec.encode(original.snapshot());
-            assertThat((long) blob.length).isEqualTo(model.stateBytes());
-            try (Session sameModel = model.restore(StateCodec.decode(blob));
-                 Session freshModel = reloaded.restore(StateCodec.decode(blob))) {
+            assertThat((long) blob.length).isEqualTo(StateCodec.encodedSize(model));
+            try (Session sameModel = Session.restore(model, StateCodec.decode(blob));
+                 Session freshModel = Session.restore(reloaded, StateCodec.decode(blob))) {
                 for (Session restored : new Session[] {sameModel, freshModel}) {
                     assertThat(restored.tokensSeen()).isEqualTo(promptLength);
                     assertThat(restored.segmentsFolded()).isEqualTo(promptLength / SEGMENT);
@@ -102,9 +102,9 @@ class SnapshotRestoreTest {
 
     @Test
     void stateOfAFreshSessionRestoresToAFreshSession() {
-        try (Session empty = model.newSession()) {
+        try (Session empty = new Session(model)) {
             byte[] blob = StateCodec.encode(empty.snapshot());
-            try (Session restored = model.restore(StateCodec.decode(blob))) {
+            try (Session restored = Session.restore(model, StateCodec.decode(blob))) {
                 assertThat(restored.lastLogits()).isNull();
                 assertThat(restored.tokensSeen()).isZero();
             }
@@ -114,7 +114,7 @@ class SnapshotRestoreTest {
     @Test
     void stateSizeAfterOneSegmentEqualsStateSizeAfterAThousand() {
         Random random = new Random(9);
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             session.append(random.ints(SEGMENT, 0, TestCheckpoints.VOCAB).toArray());
             int afterOne = StateCodec.encode(session.snapshot()).length;
             session.append(random.ints(3, 0, TestCheckpoints.VOCAB).toArray());
@@ -126,7 +126,7 @@ class SnapshotRestoreTest {
             SessionState state = session.snapshot();
             int afterThousand = StateCodec.encode(state).length;
             assertThat(afterThousand).isEqualTo(afterOne).isEqualTo(midSegment);
-            assertThat((long) afterThousand).isEqualTo(model.stateBytes());
+            assertThat((long) afterThousand).isEqualTo(StateCodec.encodedSize(model));
             assertThat(state.memory()).doesNotContain(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
         }
     }

@@ -133,7 +133,7 @@ class CheckpointFormatsTest {
 
     private static float[][] logits(Path dir) {
         try (InfiniModel model = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build());
-             Session session = model.newSession()) {
+             Session session = new Session(model)) {
             float[][] out = new float[tokens.length][];
             for (int t = 0; t < tokens.length; t++) {
                 session.append(new int[] {tokens[t]});

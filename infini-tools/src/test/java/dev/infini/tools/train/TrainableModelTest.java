@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.engine.SharedData;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
@@ -41,7 +42,7 @@ class TrainableModelTest {
                      new ModelConfig.InfiniSettings(n, update), 0f)) {
             // distinct gates per head, so a head mix-up would show
             for (var e : model.parameters().entrySet()) {
-                if (e.getKey().endsWith(TrainableModel.GATE)) {
+                if (e.getKey().endsWith(LlamaLayout.MEMORY_GATE)) {
                     float[] beta = new float[8];
                     for (int h = 0; h < beta.length; h++) {
                         beta[h] = -1.5f + 0.4f * h;
@@ -58,7 +59,7 @@ class TrainableModelTest {
                         .logSoftmax(-1).toFloatArray();
             }
             try (InfiniModel engine = InfiniModel.load(dir, EngineOptions.builder().device("cpu").build());
-                 Session session = engine.newSession()) {
+                 Session session = new Session(engine)) {
                 assertThat(engine.segmentLength()).isEqualTo(n);
                 double[] scored = session.appendScored(ids);
                 for (int t = 1; t < ids.length; t++) {
@@ -126,7 +127,7 @@ class TrainableModelTest {
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         collector.backward(model.loss(step, ids, weights, memory));
                     }
-                    NDArray gate = model.parameters().get("model.layers.0." + TrainableModel.GATE).getGradient();
+                    NDArray gate = model.parameters().get("model.layers.0." + LlamaLayout.MEMORY_GATE).getGradient();
                     gate.attach(step);
                     float gateGradient = gate.abs().sum().getFloat();
                     if (memory) {

@@ -45,7 +45,7 @@ class TrainerTest {
         assertThat(Double.parseDouble(evaluated[8])).isBetween(Double.parseDouble(evaluated[5]), 1.0);
         assertThat(out.resolve("loss.png")).isRegularFile();
         try (InfiniModel model = InfiniModel.load(out.resolve("last"), EngineOptions.builder().device("cpu").build());
-             Session session = model.newSession()) {
+             Session session = new Session(model)) {
             assertThat(model.segmentLength()).isEqualTo(32);
             assertThat(model.memoryMode()).isEqualTo(dev.infini.engine.config.MemoryMode.ON);
             session.append(model.tokenizer().encode("The pass key is"));
