@@ -6,6 +6,7 @@ import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.StateCodec;
+import dev.infini.engine.tokenizer.ChatFormat;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -155,16 +156,16 @@ public final class ChatRecallEvaluator {
             byte[] stored = states.get(conversationId);
             try (Session session = stored == null ? new Session(model) : Session.restore(model, StateCodec.decode(stored))) {
                 if (stored == null) {
-                    session.append(model.tokenizer().encode(ChatScript.SYSTEM + "\n\n", true));
+                    session.append(model.tokenizer().encode(ChatFormat.system(ChatScript.SYSTEM), true));
                 }
-                session.append(model.tokenizer().encode("User: " + userMessage + "\n", false));
-                session.append(model.tokenizer().encode("Assistant:", false));
+                session.append(model.tokenizer().encode(ChatFormat.user(userMessage), false));
+                session.append(model.tokenizer().encode(ChatFormat.ASSISTANT, false));
                 GenerationResult result = session.generate(GenerationOptions.builder().maxTokens(maxReplyTokens)
-                        .stopStrings(List.of("\nUser:")).build(), (id, piece) -> { });
+                        .stopStrings(ChatFormat.STOP_STRINGS).build(), (id, piece) -> { });
                 if (result.finishReason() != FinishReason.EOS && eos >= 0) {
                     session.append(new int[] {eos});
                 }
-                session.append(model.tokenizer().encode("\n", false));
+                session.append(model.tokenizer().encode(ChatFormat.TURN_END, false));
                 states.put(conversationId, StateCodec.encode(session.snapshot()));
                 return new Reply(result.text(), session.segmentsFolded());
             }

@@ -1,13 +1,15 @@
 package dev.infini.tools.eval;
 
+import dev.infini.engine.tokenizer.ChatFormat;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
  * The scripted conversations of chat-recall training and evaluation: facts a user tells early, small talk, and the
- * questions that ask for the facts later. Rendered with the sample app's default chat template
- * ({@code {system}\n\n}, {@code User: {content}\n}, {@code Assistant: {content}</s>\n}, prompt {@code Assistant:}).
+ * questions that ask for the facts later, spoken in the trained chat format ({@link ChatFormat}:
+ * {@code {system}\n\n}, {@code User: {content}\n}, {@code Assistant: {content}</s>\n}, prompt {@code Assistant:}).
  */
 public final class ChatScript {
 

@@ -5,6 +5,7 @@ import dev.infini.tools.eval.FactTemplates;
 import dev.infini.tools.eval.HeldOut;
 import dev.infini.tools.eval.OpenData;
 import dev.infini.tools.eval.PasskeyPrompt;
+import dev.infini.engine.tokenizer.ChatFormat;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 
 import java.util.ArrayList;
@@ -222,7 +223,7 @@ public final class RecallData implements SequenceSource {
     private TrainingData.Sample chat(SplittableRandom random, int length, Material material, int minGap) {
         Sequence s = new Sequence(length);
         s.add(new int[] {bos}, 1f);
-        s.add(tokenizer.encode(ChatScript.SYSTEM + "\n\n", false), 1f);
+        s.add(tokenizer.encode(ChatFormat.system(ChatScript.SYSTEM), false), 1f);
         List<FactTemplates.Slot> slots = new ArrayList<>(material.slots());
         for (int i = slots.size() - 1; i > 0; i--) {
             java.util.Collections.swap(slots, i, random.nextInt(i + 1));
@@ -240,8 +241,8 @@ public final class RecallData implements SequenceSource {
             }
             s.add(assistant(FactTemplates.pick(random, material.acknowledgements())), 1f);
         }
-        int[] prefix = tokenizer.encode("Assistant:", false);
-        int[] newline = tokenizer.encode("\n", false);
+        int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
+        int[] newline = tokenizer.encode(ChatFormat.TURN_END, false);
         int answerStart = -1;
         int answerLength = 0;
         while (true) {
@@ -475,11 +476,11 @@ public final class RecallData implements SequenceSource {
     }
 
     private int[] user(String content) {
-        return tokenizer.encode("User: " + content + "\n", false);
+        return tokenizer.encode(ChatFormat.user(content), false);
     }
 
     private int[] assistant(String content) {
-        return TrainingData.concat(tokenizer.encode("Assistant: " + content, false), new int[] {eos},
-                tokenizer.encode("\n", false));
+        return TrainingData.concat(tokenizer.encode(ChatFormat.assistant(content), false), new int[] {eos},
+                tokenizer.encode(ChatFormat.TURN_END, false));
     }
 }

@@ -2,6 +2,7 @@ package dev.infini.tools.train;
 
 import dev.infini.tools.eval.ChatScript;
 import dev.infini.tools.eval.PasskeyPrompt;
+import dev.infini.engine.tokenizer.ChatFormat;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 
 import java.util.ArrayList;
@@ -188,12 +189,12 @@ public final class TrainingData implements SequenceSource {
     public Sample chat(SplittableRandom random, int length) {
         List<ChatScript.Fact> facts = ChatScript.facts(random);
         int told = 1 + random.nextInt(3);
-        int[] prefix = tokenizer.encode("Assistant:", false);
-        int[] newline = tokenizer.encode("\n", false);
+        int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
+        int[] newline = tokenizer.encode(ChatFormat.TURN_END, false);
         int[] ids = new int[length + 1];
         float[] weights = new float[length];
         Arrays.fill(weights, 1f);
-        List<int[]> opening = new ArrayList<>(List.of(tokenizer.encode(ChatScript.SYSTEM + "\n\n", true)));
+        List<int[]> opening = new ArrayList<>(List.of(tokenizer.encode(ChatFormat.system(ChatScript.SYSTEM), true)));
         for (int i = 0; i < told; i++) {
             opening.add(user(facts.get(i).tell()));
             opening.add(assistant(facts.get(i).acknowledge()));
@@ -318,12 +319,12 @@ public final class TrainingData implements SequenceSource {
     }
 
     private int[] user(String content) {
-        return tokenizer.encode("User: " + content + "\n", false);
+        return tokenizer.encode(ChatFormat.user(content), false);
     }
 
     private int[] assistant(String content) {
-        return concat(tokenizer.encode("Assistant: " + content, false), new int[] {eos},
-                tokenizer.encode("\n", false));
+        return concat(tokenizer.encode(ChatFormat.assistant(content), false), new int[] {eos},
+                tokenizer.encode(ChatFormat.TURN_END, false));
     }
     static int[] concat(int[]... arrays) {
         int n = 0;
