@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.StateCodec;
+import dev.infini.tools.plot.LinePlot;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -14,6 +14,7 @@ import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
+import dev.infini.tools.plot.LinePlot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

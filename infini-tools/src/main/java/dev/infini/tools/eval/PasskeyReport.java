@@ -3,18 +3,17 @@ package dev.infini.tools.eval;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.infini.tools.plot.Charts;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.style.HeatMapStyler;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -175,52 +174,29 @@ public record PasskeyReport(PasskeyEvaluator.Settings settings, String memoryMod
         Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(json), StandardCharsets.UTF_8);
     }
 
-    /** Draws the grid as a heatmap (depth rows × length columns, red 0% to green 100%) in a PNG. */
+    /** Draws the grid as a heatmap (depth rows × length columns, red 0% to green 100%) in a PNG, with XChart. */
     public void writeHeatmap(Path file, String title) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        int cell = 64;
-        int left = 70;
-        int top = 50;
-        int columns = settings.lengths().size();
-        int rows = settings.depths().size();
-        int width = left + columns * cell + 20;
-        int height = top + rows * cell + 50;
-        BufferedImage image = new BufferedImage(Math.max(width, 360), height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, image.getWidth(), height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-        g.drawString(title, 10, 20);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("depth", 10, top - 8);
-        g.drawString("context length (tokens)", left, height - 10);
-        FontMetrics metrics = g.getFontMetrics();
-        for (int c = 0; c < columns; c++) {
-            long length = settings.lengths().get(c);
-            String label = formatLength(length);
-            g.setColor(Color.BLACK);
-            g.drawString(label, left + c * cell + (cell - metrics.stringWidth(label)) / 2, top + rows * cell + 16);
-            for (int r = 0; r < rows; r++) {
-                double depth = settings.depths().get(r);
-                double a = accuracy(length, depth);
-                float hue = (float) (Double.isNaN(a) ? 0 : a) / 3f; // 0 red, 1/3 green
-                g.setColor(Color.getHSBColor(hue, 0.65f, 0.95f));
-                g.fillRect(left + c * cell, top + r * cell, cell - 2, cell - 2);
-                g.setColor(Color.BLACK);
-                String text = String.format(Locale.ROOT, "%.0f%%", 100 * a);
-                g.drawString(text, left + c * cell + (cell - metrics.stringWidth(text)) / 2, top + r * cell + cell / 2 + 4);
+        List<String> lengths = settings.lengths().stream().map(PasskeyReport::formatLength).toList();
+        List<String> depths = settings.depths().stream()
+                .map(depth -> String.format(Locale.ROOT, "%.0f%%", 100 * depth)).toList();
+        List<Number[]> cells = new ArrayList<>();
+        for (int c = 0; c < lengths.size(); c++) {
+            for (int r = 0; r < depths.size(); r++) {
+                double a = accuracy(settings.lengths().get(c), settings.depths().get(r));
+                cells.add(new Number[] {c, r, Double.isNaN(a) ? 0 : 100 * a});
             }
         }
-        for (int r = 0; r < rows; r++) {
-            g.drawString(String.format(Locale.ROOT, "%.0f%%", 100 * settings.depths().get(r)), 20,
-                    top + r * cell + cell / 2 + 4);
-        }
-        g.dispose();
-        if (file.getParent() != null) {
-            Files.createDirectories(file.getParent());
-        }
-        ImageIO.write(image, "png", file.toFile());
+        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(360, 200 + 64 * lengths.size()))
+                .height(140 + 64 * depths.size()).title(title).xAxisTitle("context length (tokens)")
+                .yAxisTitle("depth").build();
+        HeatMapStyler styler = chart.getStyler();
+        Charts.whiteBackground(styler);
+        styler.setMin(0).setMax(100).setShowValue(true).setHeatMapValueDecimalPattern("0'%'");
+        // red at 0 %, through yellow, to green at 100 %
+        styler.setRangeColors(new Color[] {Color.getHSBColor(0f, 0.65f, 0.95f),
+                Color.getHSBColor(1f / 6, 0.65f, 0.95f), Color.getHSBColor(1f / 3, 0.65f, 0.95f)});
+        styler.setLegendVisible(false);
+        chart.addSeries("exact match", lengths, depths, cells);
+        Charts.writePng(chart, file);
     }
 }
