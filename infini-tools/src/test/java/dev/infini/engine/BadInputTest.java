@@ -1,6 +1,5 @@
 package dev.infini.engine;
 
-import dev.infini.tools.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.model.InfiniModel;
@@ -9,7 +8,7 @@ import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.TestCheckpoints;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

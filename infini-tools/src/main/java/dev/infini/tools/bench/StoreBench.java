@@ -1,9 +1,9 @@
 package dev.infini.tools.bench;
 
-import dev.infini.engine.kernels.TorchThreads;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.kernels.TorchThreads;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.session.Session;

@@ -1,6 +1,5 @@
 package dev.infini.tools.bench;
 
-import dev.infini.engine.kernels.TorchThreads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -8,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.kernels.TorchThreads;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;

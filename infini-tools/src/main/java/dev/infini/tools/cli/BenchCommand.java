@@ -1,9 +1,9 @@
 package dev.infini.tools.cli;
 
-import dev.infini.engine.kernels.TorchThreads;
 import ai.djl.engine.Engine;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.infini.engine.kernels.TorchThreads;
 import dev.infini.tools.bench.BenchModels;
 import dev.infini.tools.bench.BenchOptions;
 import dev.infini.tools.bench.MillionBench;

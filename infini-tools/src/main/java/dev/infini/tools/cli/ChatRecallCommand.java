@@ -1,9 +1,9 @@
 package dev.infini.tools.cli;
 
+import dev.infini.engine.model.InfiniModel;
 import dev.infini.tools.eval.ChatRecallEvaluator;
 import dev.infini.tools.eval.HeldOutChatRecall;
 import dev.infini.tools.eval.OpenData;
-import dev.infini.engine.model.InfiniModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,8 +1,8 @@
 package dev.infini.tools.cli;
 
 import dev.infini.engine.DjlDefaults;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code infini} command line: run, measure and inspect Infini-Transformer checkpoints.

@@ -1,9 +1,9 @@
 package dev.infini.tools.cli;
 
 import dev.infini.engine.config.MemoryMode;
+import dev.infini.engine.model.InfiniModel;
 import dev.infini.tools.eval.PasskeyEvaluator;
 import dev.infini.tools.eval.PasskeyReport;
-import dev.infini.engine.model.InfiniModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

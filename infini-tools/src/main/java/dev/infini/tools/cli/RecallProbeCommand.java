@@ -1,7 +1,7 @@
 package dev.infini.tools.cli;
 
-import dev.infini.tools.eval.OpenData;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.tools.eval.OpenData;
 import dev.infini.tools.train.RecallProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

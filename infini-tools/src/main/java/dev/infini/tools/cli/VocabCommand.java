@@ -1,14 +1,14 @@
 package dev.infini.tools.cli;
 
 import dev.infini.engine.config.ModelConfig;
-import dev.infini.tools.eval.ChatScript;
-import dev.infini.tools.vocab.BpeExtension;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
-import dev.infini.tools.train.ProseCorpus;
-import dev.infini.tools.train.TrainingData;
 import dev.infini.engine.weights.Checkpoint;
 import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
+import dev.infini.tools.eval.ChatScript;
+import dev.infini.tools.train.ProseCorpus;
+import dev.infini.tools.train.TrainingData;
+import dev.infini.tools.vocab.BpeExtension;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,8 +1,8 @@
 package dev.infini.tools.train;
 
-import dev.infini.tools.eval.OpenData;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
+import dev.infini.tools.eval.OpenData;
 
 import java.util.ArrayList;
 import java.util.Arrays;

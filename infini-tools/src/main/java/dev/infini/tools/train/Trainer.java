@@ -10,8 +10,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.infini.engine.DjlDefaults;
 import dev.infini.engine.config.ModelConfig;
-import dev.infini.tools.eval.OpenData;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
+import dev.infini.tools.eval.OpenData;
 
 import java.io.IOException;
 import java.io.PrintStream;

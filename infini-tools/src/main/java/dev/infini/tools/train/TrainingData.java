@@ -1,9 +1,9 @@
 package dev.infini.tools.train;
 
-import dev.infini.tools.eval.ChatScript;
-import dev.infini.tools.eval.PasskeyPrompt;
 import dev.infini.engine.tokenizer.ChatFormat;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
+import dev.infini.tools.eval.ChatScript;
+import dev.infini.tools.eval.PasskeyPrompt;
 
 import java.util.ArrayList;
 import java.util.Arrays;

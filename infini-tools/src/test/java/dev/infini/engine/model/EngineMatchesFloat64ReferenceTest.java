@@ -1,14 +1,14 @@
 package dev.infini.engine.model;
 
 import dev.infini.engine.DecodePath;
-import dev.infini.tools.TestCheckpoints;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.TestCheckpoints;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

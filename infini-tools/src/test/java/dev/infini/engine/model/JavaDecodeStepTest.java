@@ -1,15 +1,15 @@
 package dev.infini.engine.model;
 
 import dev.infini.engine.DecodePath;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.SharedData;
-import dev.infini.tools.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.TestCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,13 +1,13 @@
 package dev.infini.engine.model;
 
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.SharedData;
-import dev.infini.tools.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.session.Session;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.TestCheckpoints;
 import dev.infini.tools.checkpoint.RandomCheckpoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

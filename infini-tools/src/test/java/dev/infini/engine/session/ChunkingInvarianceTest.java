@@ -1,10 +1,10 @@
 package dev.infini.engine.session;
 
-import dev.infini.tools.TestCheckpoints;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.model.InfiniModel;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.TestCheckpoints;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,29 +1,29 @@
 package dev.infini.engine.session;
 
+import ai.djl.ndarray.NDManager;
 import dev.infini.engine.FreedNativeMemory;
-import dev.infini.tools.TestCheckpoints;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.model.LiveArrays;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.TokenListener;
-import dev.infini.engine.OneTorchThread;
-import ai.djl.ndarray.NDManager;
+import dev.infini.tools.TestCheckpoints;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.management.JMException;
-import javax.management.ObjectName;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,6 @@
 package dev.infini.engine.session;
 
-import dev.infini.tools.TestCheckpoints;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.model.InfiniModel;
@@ -8,7 +8,7 @@ import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.sampling.Sampler;
 import dev.infini.engine.sampling.TokenListener;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.TestCheckpoints;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,13 +1,13 @@
 package dev.infini.engine.weights;
 
-import dev.infini.tools.checkpoint.RandomCheckpoint;
-import dev.infini.tools.checkpoint.SafetensorsWriter;
-import dev.infini.tools.TestCheckpoints;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.TestCheckpoints;
+import dev.infini.tools.checkpoint.RandomCheckpoint;
+import dev.infini.tools.checkpoint.SafetensorsWriter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

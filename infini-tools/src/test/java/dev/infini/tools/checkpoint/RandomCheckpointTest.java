@@ -1,16 +1,16 @@
 package dev.infini.tools.checkpoint;
 
-import dev.infini.engine.weights.Checkpoint;
 import dev.infini.engine.CheckpointException;
 import dev.infini.engine.InvalidInputException;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.SharedData;
-import dev.infini.tools.TestCheckpoints;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.model.InfiniModel;
-import dev.infini.engine.OneTorchThread;
+import dev.infini.engine.weights.Checkpoint;
+import dev.infini.tools.TestCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,8 +3,8 @@ package dev.infini.tools.train;
 import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.SharedData;
 import dev.infini.engine.config.EngineOptions;
-import dev.infini.tools.eval.OpenData;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.tools.eval.OpenData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

@@ -1,9 +1,9 @@
 package dev.infini.tools.train;
 
 import dev.infini.engine.SharedData;
+import dev.infini.engine.tokenizer.InfiniTokenizer;
 import dev.infini.tools.eval.ChatScript;
 import dev.infini.tools.eval.PasskeyPrompt;
-import dev.infini.engine.tokenizer.InfiniTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

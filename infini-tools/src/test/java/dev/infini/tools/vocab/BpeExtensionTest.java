@@ -1,10 +1,10 @@
 package dev.infini.tools.vocab;
 
-import dev.infini.engine.tokenizer.InfiniTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.infini.engine.SharedData;
+import dev.infini.engine.tokenizer.InfiniTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
