@@ -8,17 +8,20 @@ package dev.infini.engine.kernels;
  */
 public interface DecodeKernels {
 
-    /** y = W·x: y[r] = Σ_c W[r][c]·x[c] for every row r of W (a linear map of one token). */
+    /**
+     * y = W·x: y[r] = Σ_c W[r][c]·x[c] for every row r of W (a linear map of one token), W in any
+     * {@link WeightFormat}, widened to float32 as it is read.
+     */
     void matVec(Matrix w, float[] x, float[] y);
 
     /**
-     * A block of rows times x over their first {@code length} columns:
+     * A block of rows of a float32 matrix times x over their first {@code length} columns:
      * y[yFrom + r] = Σ_{c<length} m[first + r][c]·x[c] for r < rows (attention weights against the cached values).
      */
     void matVec(Matrix m, int first, int rows, int length, float[] x, float[] y, int yFrom);
 
     /**
-     * s times a block of rows over their first {@code length} columns:
+     * s times a block of rows of a float32 matrix over their first {@code length} columns:
      * out[c] = Σ_{r<rows} s[sFrom + r]·m[first + r][c] for c < length (a query against the cached keys, σ(Q)·M).
      */
     void vecMat(float[] s, int sFrom, Matrix m, int first, int rows, int length, float[] out);

@@ -1,6 +1,8 @@
 package dev.infini.engine.kernels;
 
+import dev.infini.engine.weights.Dtypes;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,11 +22,20 @@ final class PanamaDecodeKernels implements DecodeKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int STEP = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Weights read as ints and unpacked in the lane: two 16-bit weights or four Q8_0 bytes to an int. */
+    private static final VectorSpecies<Integer> WIDE = VectorSpecies.of(int.class, SPECIES.vectorShape());
     /**
-     * Matrices below this many floats (1 MiB) stay on the calling thread: handing rows to another thread costs
+     * Q8_0 goes 256 bits at a time, one block (32 bytes) to a vector, so one scale multiplies the whole vector;
+     * without 256-bit vectors it takes the scalar loop.
+     */
+    private static final VectorSpecies<Float> BLOCK_FLOATS = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> BLOCK_INTS = IntVector.SPECIES_256;
+    private static final boolean Q8_VECTORS = SPECIES.vectorBitSize() >= 256;
+    /**
+     * Matrices below this many bytes (1 MiB) stay on the calling thread: handing rows to another thread costs
      * tens of microseconds, as long as streaming a megabyte.
      */
-    private static final long SPLIT_MIN_FLOATS = 1 << 18;
+    private static final long SPLIT_MIN_BYTES = 1 << 20;
     /** Rows up to this many floats go four at a time ({@link #quad}); longer ones stream one at a time. */
     private static final int QUAD_MAX_COLS = 512;
 
@@ -41,10 +52,9 @@ final class PanamaDecodeKernels implements DecodeKernels {
     @Override
     public void matVec(Matrix w, float[] x, float[] y) {
         int rows = w.rows();
-        int cols = w.cols();
-        int parts = pool == null || (long) rows * cols < SPLIT_MIN_FLOATS ? 1 : Math.min(threads, rows);
+        int parts = pool == null || w.bytes() < SPLIT_MIN_BYTES ? 1 : Math.min(threads, rows);
         if (parts == 1) {
-            rows(w.data(), 0, rows, cols, cols, x, y, 0);
+            weightRows(w, 0, rows, x, y);
             return;
         }
         // contiguous blocks of rows: each thread streams its own part of the matrix
@@ -52,12 +62,127 @@ final class PanamaDecodeKernels implements DecodeKernels {
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) rows * p / parts);
             int to = (int) ((long) rows * (p + 1) / parts);
-            others[p - 1] = pool.submit(() -> rows(w.data(), from, to - from, cols, cols, x, y, from));
+            others[p - 1] = pool.submit(() -> weightRows(w, from, to - from, x, y));
         }
-        rows(w.data(), 0, rows / parts, cols, cols, x, y, 0);
+        weightRows(w, 0, rows / parts, x, y);
         for (ForkJoinTask<?> task : others) {
             task.join();
         }
+    }
+
+    /**
+     * y[first + r] = row first + r of the weight · x, for r < rows, in the weight's own format. A 16-bit or 8-bit
+     * weight is read as ints, each holding 2 or 4 weights, which are unpacked in place by shifts: no lane-crossing
+     * conversion, which costs more than the bytes saved. So x is first split the same way: its even and odd
+     * elements, or its elements 4i, 4i + 1, 4i + 2 and 4i + 3.
+     */
+    private static void weightRows(Matrix w, int first, int rows, float[] x, float[] y) {
+        int cols = w.cols();
+        switch (w.format()) {
+            case F32 -> rows(w.data(), first, rows, cols, cols, x, y, first);
+            case F16, BF16 -> {
+                float[][] split = split(x, 2);
+                boolean bf16 = w.format() == WeightFormat.BF16;
+                for (int r = first; r < first + rows; r++) {
+                    y[r] = dot16(w.data(), r * cols * 2, split, x, cols, bf16);
+                }
+            }
+            case Q8_0 -> {
+                float[][] split = split(x, 4);
+                for (int r = first; r < first + rows; r++) {
+                    y[r] = dotQ8(w, r, split, x);
+                }
+            }
+            default -> throw new AssertionError(w.format());
+        }
+    }
+
+    /** x in {@code ways} strided parts: part k holds x[ways·i + k]. */
+    private static float[][] split(float[] x, int ways) {
+        float[][] parts = new float[ways][x.length / ways];
+        for (int i = 0; i < parts[0].length; i++) {
+            for (int k = 0; k < ways; k++) {
+                parts[k][i] = x[ways * i + k];
+            }
+        }
+        return parts;
+    }
+
+    /**
+     * Σ_{i<length} widen(weight i)·x[i] over 16-bit weights from {@code base} (IEEE half, or bfloat16 when
+     * {@code bf16}). An int holds weight 2j in its low and weight 2j + 1 in its high half; each is moved to the top
+     * 16 bits, where bfloat16 is a float32 already and a half becomes one by shifting its exponent and mantissa to
+     * float32's places and scaling by 2^112 (subnormals included; weights are never infinite).
+     */
+    private static float dot16(ByteBuffer data, int base, float[][] split, float[] x, int length, boolean bf16) {
+        int pairs = length / 2;
+        int narrow = WIDE.loopBound(pairs);
+        FloatVector even = FloatVector.zero(SPECIES);
+        FloatVector odd = FloatVector.zero(SPECIES);
+        int j = 0;
+        for (; j < narrow; j += STEP) {
+            IntVector w = IntVector.fromByteBuffer(WIDE, data, base + j * 4, ORDER);
+            IntVector low = w.lanewise(VectorOperators.LSHL, 16);
+            IntVector high = w.and(0xFFFF0000);
+            even = (bf16 ? low.reinterpretAsFloats() : halfOnTop(low)).fma(FloatVector.fromArray(SPECIES, split[0], j),
+                    even);
+            odd = (bf16 ? high.reinterpretAsFloats() : halfOnTop(high)).fma(FloatVector.fromArray(SPECIES, split[1], j),
+                    odd);
+        }
+        float sum = even.add(odd).reduceLanes(VectorOperators.ADD);
+        for (int i = 2 * j; i < length; i++) {
+            short h = data.getShort(base + i * 2);
+            sum += (bf16 ? Dtypes.bfloat16ToFloat(h) : Dtypes.halfToFloat(h)) * x[i];
+        }
+        return sum;
+    }
+
+    /** Halves in the top 16 bits of each lane (the low 16 zero) as float32s. */
+    private static FloatVector halfOnTop(IntVector bits) {
+        FloatVector magnitude = bits.and(0x7FFF0000).lanewise(VectorOperators.LSHR, 3).reinterpretAsFloats()
+                .mul(0x1p112f);
+        return magnitude.reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats();
+    }
+
+    /**
+     * Row {@code row} of a Q8_0 weight · x. A block's 32 bytes are 8 ints; byte k of int j is weight 4j + k, moved
+     * to the top and shifted back down with its sign, then converted to float in the lane. Per block
+     * Σ byte·x in one vector, times the block's scale into the row's accumulator, one horizontal sum at the end.
+     * A shorter last block goes scalar.
+     */
+    private static float dotQ8(Matrix w, int row, float[][] split, float[] x) {
+        int cols = w.cols();
+        int blocks = WeightFormat.q8Blocks(cols);
+        ByteBuffer data = w.data();
+        ByteBuffer scales = w.scales();
+        int base = row * cols;
+        int scaleBase = row * blocks * Float.BYTES;
+        int full = Q8_VECTORS ? cols / WeightFormat.Q8_BLOCK : 0;
+        FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
+        for (int b = 0; b < full; b++) {
+            IntVector q = IntVector.fromByteBuffer(BLOCK_INTS, data, base + b * WeightFormat.Q8_BLOCK, ORDER);
+            int j = b * (WeightFormat.Q8_BLOCK / 4);
+            FloatVector sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(BLOCK_FLOATS, split[0], j));
+            sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(BLOCK_FLOATS, split[1], j), sum);
+            sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(BLOCK_FLOATS, split[2], j), sum);
+            sum = ((FloatVector) q.lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(BLOCK_FLOATS, split[3], j), sum);
+            acc = sum.fma(FloatVector.broadcast(BLOCK_FLOATS, scales.getFloat(scaleBase + b * Float.BYTES)), acc);
+        }
+        float rest = 0;
+        for (int b = full; b < blocks; b++) {
+            int from = b * WeightFormat.Q8_BLOCK;
+            int to = Math.min(cols, from + WeightFormat.Q8_BLOCK);
+            float sum = 0;
+            for (int c = from; c < to; c++) {
+                sum += data.get(base + c) * x[c];
+            }
+            rest += scales.getFloat(scaleBase + b * Float.BYTES) * sum;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + rest;
     }
 
     @Override

@@ -42,6 +42,8 @@ public final class VectorKernels implements Kernels {
     public static final String DECODE_PROPERTY = "infini.kernels.decode";
     /** System property: threads of the Java decode step's matrix-vector products (default 1). */
     public static final String THREADS_PROPERTY = "infini.kernels.threads";
+    /** System property: how the Java decode step holds the weights, a {@link WeightFormat} ({@code f32} by default). */
+    public static final String WEIGHTS_PROPERTY = "infini.kernels.weights";
 
     private static final Logger log = LoggerFactory.getLogger(VectorKernels.class);
     private static final String MODULE = "jdk.incubator.vector";
@@ -91,6 +93,21 @@ public final class VectorKernels implements Kernels {
             return Optional.empty();
         }
         return Optional.ofNullable(loadPanama(threads));
+    }
+
+    /**
+     * The format the Java decode step holds the weights in: {@value #WEIGHTS_PROPERTY}, float32 by default.
+     *
+     * @throws IllegalArgumentException if {@value #WEIGHTS_PROPERTY} names no format
+     */
+    public static WeightFormat decodeWeights() {
+        String chosen = System.getProperty(WEIGHTS_PROPERTY, "f32").trim();
+        try {
+            return WeightFormat.parse(chosen);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(WEIGHTS_PROPERTY + " must be f32, f16, bf16 or q8_0, got \"" + chosen
+                    + "\"", e);
+        }
     }
 
     /** Whether this JVM can run the Vector API path (the incubator module was added at startup). */

@@ -132,7 +132,7 @@ public final class InfiniModel implements AutoCloseable {
             this.memoryUsed = gated && memoryMode == MemoryMode.ON;
             this.javaStep = device.isGpu() ? null : VectorKernels.preferredDecode()
                     .flatMap(loops -> JavaDecodeStep.over(loops, config, rope, memoryMode, embeddings, weights,
-                            finalNormWeight, lmHead))
+                            finalNormWeight, lmHead, VectorKernels.decodeWeights(), manager))
                     .orElse(null);
             this.fingerprint = fingerprint(config, checkpoint, options);
             if (!gated) {

@@ -1,15 +1,19 @@
 package dev.infini.engine.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.kernels.DecodeKernels;
 import dev.infini.engine.kernels.Matrix;
+import dev.infini.engine.kernels.WeightFormat;
 import dev.infini.engine.layers.CompressiveMemory;
 import dev.infini.engine.layers.Rope;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -68,14 +72,17 @@ final class JavaDecodeStep {
 
     /**
      * The step over a loaded model's tensors, or empty when one of them cannot be read in place (not float32 on the
-     * CPU): the model then decodes through PyTorch.
+     * CPU): the model then decodes through PyTorch. With a {@code format} other than F32 the step multiplies by
+     * copies of the weight matrices in that format, made in {@code manager}'s memory (see {@link Matrix#encode}).
      */
     static Optional<JavaDecodeStep> over(DecodeKernels kernels, ModelConfig config, Rope rope, MemoryMode mode,
                                          NDArray embeddings, List<LayerWeights> weights, NDArray finalNorm,
-                                         NDArray lmHead) {
+                                         NDArray lmHead, WeightFormat format, NDManager manager) {
+        Map<NDArray, Matrix> encoded = new IdentityHashMap<>(); // a tied head is the embedding matrix, encoded once
         List<Layer> layers = new ArrayList<>();
         for (LayerWeights w : weights) {
-            Matrix[] views = views(w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down());
+            Matrix[] views = views(encoded, format, manager, w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(),
+                    w.down());
             if (views == null) {
                 return Optional.empty();
             }
@@ -83,18 +90,20 @@ final class JavaDecodeStep {
                     floats(w.bq()), floats(w.bk()), floats(w.bv()), w.beta() == null ? null : sigmoid(w.beta()),
                     w.postAttentionNorm().toFloatArray(), views[4], views[5], views[6]));
         }
-        Matrix[] views = views(embeddings, lmHead);
+        Matrix[] views = views(encoded, format, manager, embeddings, lmHead);
         return views == null ? Optional.empty() : Optional.of(new JavaDecodeStep(kernels, config, rope, mode,
                 views[0], List.copyOf(layers), finalNorm.toFloatArray(), views[1]));
     }
 
-    private static Matrix[] views(NDArray... tensors) {
+    private static Matrix[] views(Map<NDArray, Matrix> encoded, WeightFormat format, NDManager manager,
+                                  NDArray... tensors) {
         Matrix[] views = new Matrix[tensors.length];
         for (int i = 0; i < tensors.length; i++) {
-            views[i] = Matrix.of(tensors[i]);
-            if (views[i] == null) {
+            Matrix inPlace = encoded.containsKey(tensors[i]) ? null : Matrix.of(tensors[i]);
+            if (inPlace == null && !encoded.containsKey(tensors[i])) {
                 return null;
             }
+            views[i] = encoded.computeIfAbsent(tensors[i], t -> inPlace.encode(format, manager));
         }
         return views;
     }

@@ -34,8 +34,7 @@ public final class Dtypes {
             case "F32" -> out.put(raw.asFloatBuffer());
             case "BF16" -> {
                 for (long i = 0; i < count; i++) {
-                    // bfloat16 is the upper half of a float32.
-                    out.put(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
+                    out.put(bfloat16ToFloat(raw.getShort()));
                 }
             }
             case "F16" -> {
@@ -46,6 +45,11 @@ public final class Dtypes {
             default -> throw new IllegalArgumentException("dtype " + dtype + " is not readable");
         }
         return out.flip();
+    }
+
+    /** bfloat16 to float, exactly: bfloat16 is the upper half of a float32. */
+    public static float bfloat16ToFloat(short value) {
+        return Float.intBitsToFloat((value & 0xFFFF) << 16);
     }
 
     /** float to bfloat16 bits, rounding to nearest even (plain truncation would bias every weight toward 0). */
@@ -96,7 +100,7 @@ public final class Dtypes {
     }
 
     /** IEEE 754 half precision to float (Java 17 lacks Float.float16ToFloat). */
-    static float halfToFloat(short half) {
+    public static float halfToFloat(short half) {
         int h = half & 0xFFFF;
         int sign = (h >>> 15) << 31;
         int exponent = (h >>> 10) & 0x1F;

@@ -206,10 +206,30 @@ public class InfiniAutoConfiguration {
         }
     }
 
-    /** Files in {@code infini.store.directory}. */
+    /**
+     * Files in {@code infini.store.directory}: chosen, or the fallback ({@code infini.store.fallback=file}) when no
+     * store type is set and Redis is not configured.
+     */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnProperty(name = "infini.store.type", havingValue = "file")
+    @Conditional(FileStoreConfiguration.Chosen.class)
     static class FileStoreConfiguration {
+
+        static class Chosen extends AnyNestedCondition {
+
+            Chosen() {
+                super(ConfigurationPhase.REGISTER_BEAN);
+            }
+
+            @ConditionalOnProperty(name = "infini.store.type", havingValue = "file")
+            static class Configured {
+            }
+
+            @ConditionalOnProperty(name = "infini.store.type", havingValue = "file", matchIfMissing = true)
+            @ConditionalOnProperty(name = "infini.store.fallback", havingValue = "file")
+            @Conditional(NoRedisConfigured.class)
+            static class Fallback {
+            }
+        }
 
         @Bean
         @ConditionalOnMissingBean
@@ -277,6 +297,18 @@ public class InfiniAutoConfiguration {
         }
     }
 
+    /** The negation of {@link RedisConfigured}: when a fallback store applies. */
+    static class NoRedisConfigured extends NoneNestedConditions {
+
+        NoRedisConfigured() {
+            super(ConfigurationPhase.REGISTER_BEAN);
+        }
+
+        @Conditional(RedisConfigured.class)
+        static class Redis {
+        }
+    }
+
     /** The in-process store: chosen, or the fallback when no store type is set and Redis is not configured. */
     @Configuration(proxyBeanMethods = false)
     @Conditional(MemoryStoreConfiguration.Chosen.class)
@@ -293,19 +325,9 @@ public class InfiniAutoConfiguration {
             }
 
             @ConditionalOnProperty(name = "infini.store.type", havingValue = "memory", matchIfMissing = true)
+            @ConditionalOnProperty(name = "infini.store.fallback", havingValue = "memory", matchIfMissing = true)
             @Conditional(NoRedisConfigured.class)
-            static class NoRedis {
-            }
-        }
-
-        static class NoRedisConfigured extends NoneNestedConditions {
-
-            NoRedisConfigured() {
-                super(ConfigurationPhase.REGISTER_BEAN);
-            }
-
-            @Conditional(RedisConfigured.class)
-            static class Redis {
+            static class Fallback {
             }
         }
 
@@ -314,8 +336,8 @@ public class InfiniAutoConfiguration {
         ConversationStore infiniMemoryConversationStore(InfiniProperties properties) {
             if (properties.getStore().getType() == null) {
                 log.warn("Infini keeps conversations in this process's memory: they do not survive a restart and are"
-                        + " not shared between instances. Configure spring.data.redis.* (or infini.store.type=file)"
-                        + " to keep them.");
+                        + " not shared between instances. Configure spring.data.redis.* (or infini.store.type=file or"
+                        + " infini.store.fallback=file) to keep them.");
             }
             return new InMemoryConversationStore(ttl(properties));
         }

@@ -327,10 +327,17 @@ public class InfiniProperties {
     public static class Store {
 
         /**
-         * Store type: redis, memory or file. Unset: redis when a RedisConnectionFactory bean exists (configured by
-         * spring.data.redis.*), memory otherwise.
+         * Store type: redis, memory or file. Unset: redis when the application configured Redis (spring.data.redis
+         * host, url, cluster nodes or sentinel master, or connection details of its own such as a
+         * {@code @ServiceConnection} container or Docker Compose), else {@link #fallback}.
          */
         private StoreType type;
+
+        /**
+         * The store used when no type is set and the application configured no Redis: memory (with a startup
+         * warning that conversations do not survive a restart) or file.
+         */
+        private StoreType fallback = StoreType.MEMORY;
 
         /** Prefix of every Redis key the starter writes. */
         private String keyPrefix = "infini:";
@@ -353,6 +360,18 @@ public class InfiniProperties {
 
         public void setType(StoreType type) {
             this.type = type;
+        }
+
+        public StoreType getFallback() {
+            return fallback;
+        }
+
+        public void setFallback(StoreType fallback) {
+            if (fallback == StoreType.REDIS) {
+                throw new IllegalArgumentException("infini.store.fallback is the store used when no Redis is"
+                        + " configured: memory or file, not redis");
+            }
+            this.fallback = fallback;
         }
 
         public String getKeyPrefix() {

@@ -139,6 +139,20 @@ class InfiniAutoConfigurationTest {
     }
 
     @Test
+    void theFallbackStoreAppliesOnlyWithoutRedis(@TempDir Path dir) {
+        withRedis.withPropertyValues(MODEL, "infini.store.fallback=file", "infini.store.directory=" + dir).run(ctx -> {
+            assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(FileConversationStore.class);
+            assertThat(((FileConversationStore) ctx.getBean(ConversationStore.class)).directory()).isEqualTo(dir);
+        });
+        withRedis.withPropertyValues(MODEL, "infini.store.fallback=file", "spring.data.redis.host=localhost").run(ctx ->
+                assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(RedisConversationStore.class));
+        withRedis.withPropertyValues(MODEL, "infini.store.fallback=file", "infini.store.type=memory").run(ctx ->
+                assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(InMemoryConversationStore.class));
+        withRedis.withPropertyValues(MODEL, "infini.store.fallback=redis").run(ctx ->
+                assertThat(ctx).getFailure().rootCause().hasMessageContaining("memory or file, not redis"));
+    }
+
+    @Test
     void relativePathsAreResolvedFromTheWorkingDirectory() {
         Path model = SharedModels.stories260k();
         Path relative = Path.of("").toAbsolutePath().relativize(model);

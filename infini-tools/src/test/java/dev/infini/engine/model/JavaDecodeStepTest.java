@@ -7,6 +7,8 @@ import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.kernels.VectorKernels;
+import dev.infini.engine.kernels.WeightFormat;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
 import dev.infini.tools.TestCheckpoints;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
@@ -134,6 +137,68 @@ class JavaDecodeStepTest {
                 current.close();
             }
         }
+    }
+
+    /**
+     * 16- and 8-bit weights (stories260k, an F32 checkpoint, so every weight is rounded) keep the float32 step's
+     * logits within the format's precision and its greedy choice at nearly every position, over several segments.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = WeightFormat.class, names = {"F16", "BF16", "Q8_0"})
+    void weightsInFewerBitsKeepTheFloat32LogitsAndGreedyTokens(WeightFormat format) {
+        Path dir = SharedData.stories260k();
+        EngineOptions options = EngineOptions.builder().segmentLength(32).gateInit(0f).build();
+        String previous = System.setProperty(VectorKernels.WEIGHTS_PROPERTY, format.name());
+        InfiniModel low;
+        try {
+            low = DecodePath.JAVA.load(dir, options);
+        } finally {
+            if (previous == null) {
+                System.clearProperty(VectorKernels.WEIGHTS_PROPERTY);
+            } else {
+                System.setProperty(VectorKernels.WEIGHTS_PROPERTY, previous);
+            }
+        }
+        try (low; InfiniModel f32 = DecodePath.JAVA.load(dir, options);
+             Session reference = new Session(f32); Session reduced = new Session(low)) {
+            reference.append(new int[] {1});
+            reduced.append(new int[] {1});
+            double worst = 0;
+            int agree = 0;
+            int positions = 160;
+            for (int t = 0; t < positions; t++) {
+                float[] expected = reference.lastLogits();
+                float[] actual = reduced.lastLogits();
+                int best = argmax(expected);
+                agree += argmax(actual) == best ? 1 : 0;
+                for (int i = 0; i < expected.length; i++) {
+                    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+                }
+                // both follow the float32 model's greedy text
+                reference.append(new int[] {best});
+                reduced.append(new int[] {best});
+            }
+            System.out.printf("%s weights, stories260k: max |logit difference| %.3g, greedy token agreement %d/%d%n",
+                    format, worst, agree, positions);
+            assertThat(reduced.segmentsFolded()).isGreaterThanOrEqualTo(4);
+            assertThat(worst).as("max |logit difference|").isLessThan(switch (format) {
+                case F16 -> 0.05;
+                case BF16 -> 0.5;
+                default -> 1.0;
+            });
+            assertThat(agree).as("greedy tokens equal").isGreaterThanOrEqualTo(format == WeightFormat.F16
+                    ? positions - 2 : positions * 9 / 10);
+        }
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     private static double maxDifference(float[] actual, float[] expected, String what) {

@@ -16,16 +16,14 @@ import org.springframework.core.env.MapPropertySource;
 /**
  * Makes the app run out of the box: when {@code infini.model.path} is not set it finds the default model
  * ({@code models/infini-default} in the working directory or one above it, so it works from the repository root and
- * from {@code sample-app/}), falling back to the shared test model; and when no store is chosen it picks Redis if
- * Redis is configured ({@code spring.data.redis.host} or {@code .url}), else the file store under
+ * from {@code sample-app/}), falling back to the shared test model; and it keeps the file store, which the app uses
+ * when no Redis is configured ({@code infini.store.fallback=file} in {@code application.properties}), under
  * {@code ~/.infini/sample-app}. Runs after the config files are read, and only fills in what the user left unset.
  */
 public class SampleDefaults implements EnvironmentPostProcessor, Ordered {
 
     /** The model property the starter reads. */
     public static final String MODEL_PATH = "infini.model.path";
-    /** The starter's choice of conversation-state store. */
-    public static final String STORE_TYPE = "infini.store.type";
     /** Where the starter's file store keeps its states. */
     public static final String FILE_STORE_DIR = "infini.store.directory";
     /** How the model was found: configured, default or fallback; shown at startup. */
@@ -53,13 +51,6 @@ public class SampleDefaults implements EnvironmentPostProcessor, Ordered {
             ModelChoice choice = findModel(Path.of("").toAbsolutePath(), System.getProperty("infini.shared.dir"));
             defaults.put(MODEL_PATH, choice.path().toString());
             defaults.put(MODEL_SOURCE, choice.source());
-        }
-        String store = environment.getProperty(STORE_TYPE);
-        if (store == null) {
-            boolean redisConfigured = environment.containsProperty("spring.data.redis.host")
-                    || environment.containsProperty("spring.data.redis.url");
-            store = redisConfigured ? "redis" : "file";
-            defaults.put(STORE_TYPE, store);
         }
         if (!environment.containsProperty(FILE_STORE_DIR)) {
             defaults.put(FILE_STORE_DIR, Path.of(System.getProperty("user.home"), ".infini", "sample-app", "conversations")

@@ -73,14 +73,12 @@ class SampleDefaultsTest {
     }
 
     @Test
-    void picksRedisWhenRedisIsConfiguredAndTheFileStoreOtherwise() throws IOException {
+    void putsTheFileStoreInTheUsersHomeAndLeavesTheStoreChoiceToTheStarter() throws IOException {
         String m = model(root.resolve("m")).toString();
-        StandardEnvironment withRedis = environment(Map.of("infini.model.path", m, "spring.data.redis.host", "r"));
         StandardEnvironment plain = environment(Map.of("infini.model.path", m));
 
-        assertThat(withRedis.getProperty(SampleDefaults.STORE_TYPE)).isEqualTo("redis");
-        assertThat(plain.getProperty(SampleDefaults.STORE_TYPE)).isEqualTo("file");
         assertThat(plain.getProperty(SampleDefaults.FILE_STORE_DIR)).endsWith(".infini/sample-app/conversations");
+        assertThat(plain.getProperty("infini.store.type")).isNull();
         assertThat(plain.getProperty(SampleDefaults.MODEL_SOURCE)).isEqualTo("configured");
     }
 
@@ -88,10 +86,9 @@ class SampleDefaultsTest {
     void neverOverridesWhatTheUserSet() throws IOException {
         String m = model(root.resolve("m")).toString();
         StandardEnvironment environment = environment(Map.of("infini.model.path", m,
-                SampleDefaults.STORE_TYPE, "memory", "spring.data.redis.host", "r", SampleDefaults.FILE_STORE_DIR, "/d"));
+                "spring.data.redis.host", "r", SampleDefaults.FILE_STORE_DIR, "/d"));
 
         assertThat(environment.getProperty("infini.model.path")).isEqualTo(m);
-        assertThat(environment.getProperty(SampleDefaults.STORE_TYPE)).isEqualTo("memory");
         assertThat(environment.getProperty(SampleDefaults.FILE_STORE_DIR)).isEqualTo("/d");
     }
 
