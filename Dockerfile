@@ -8,6 +8,7 @@ WORKDIR /src
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
 COPY infini-engine infini-engine
+COPY infini-tools infini-tools
 COPY infini-spring-ai infini-spring-ai
 COPY infini-spring-boot-autoconfigure infini-spring-boot-autoconfigure
 COPY infini-spring-boot-starter infini-spring-boot-starter

@@ -7,6 +7,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.infini.engine.InvalidInputException;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.FinishReason;
+import dev.infini.engine.tokenizer.ChatFormat;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.MessageType;
@@ -44,21 +45,15 @@ import java.util.stream.Collectors;
 public final class InfiniChatTemplate {
 
     /**
-     * The template used for checkpoints without a chat template (and to train the project's default model, so it
-     * must not change): {@code {system}\n\n} for the system message, {@code User: {content}\n} for the user,
-     * {@code Assistant: {content}{eos}\n} for the assistant, generation prompt {@code Assistant:}.
+     * The template used for checkpoints without a chat template: the format the project's default model was
+     * trained on, {@link ChatFormat#TEMPLATE} ({@code {system}\n\n} for the system message,
+     * {@code User: {content}\n} for the user, {@code Assistant: {content}{eos}\n} for the assistant, generation
+     * prompt {@code Assistant:}).
      */
-    public static final String DEFAULT_TEMPLATE = "{% for message in messages %}"
-            + "{% if message['role'] == 'system' %}{{ message['content'] }}\n\n"
-            + "{% elif message['role'] == 'user' %}User: {{ message['content'] }}\n"
-            + "{% elif message['role'] == 'assistant' %}Assistant: {{ message['content'] }}{{ eos_token }}\n"
-            + "{% else %}{{ raise_exception('the default chat template has no role ' + message['role']) }}"
-            + "{% endif %}{% endfor %}"
-            + "{% if add_generation_prompt %}Assistant:{% endif %}";
+    public static final String DEFAULT_TEMPLATE = ChatFormat.TEMPLATE;
 
     /** Stop strings of the default template: the model starting the next user turn on its own. */
-    // Sentencepiece tokenizers may put a space before a word that starts a line ("\n User:"), so both count.
-    public static final List<String> DEFAULT_STOP_STRINGS = List.of("\nUser:", "\n User:");
+    public static final List<String> DEFAULT_STOP_STRINGS = ChatFormat.STOP_STRINGS;
 
     // printable, no spaces at its ends: templates trim and escape content
     private static final String SENTINEL = "INFINI-REPLY-SENTINEL-5d1c";

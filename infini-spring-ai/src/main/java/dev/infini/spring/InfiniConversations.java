@@ -10,19 +10,19 @@ import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
 import dev.infini.spring.InfiniChatTemplate.ChatMessage;
-import dev.infini.spring.store.ConversationStore;
 import dev.infini.spring.store.ConversationStore.Stamp;
 import dev.infini.spring.store.ConversationStore.StoredState;
 import dev.infini.spring.store.ConversationStore.TurnLock;
+import dev.infini.spring.store.ConversationStore;
 import io.micrometer.core.instrument.DistributionSummary;
-import org.springframework.ai.chat.memory.ChatMemoryRepository;
-import org.springframework.ai.chat.messages.AssistantMessage;
-import org.springframework.ai.chat.messages.Message;
-import org.springframework.ai.chat.messages.UserMessage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import org.springframework.ai.chat.memory.ChatMemoryRepository;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.UserMessage;
 
 import java.time.Duration;
 import java.util.List;
@@ -148,7 +148,7 @@ public final class InfiniConversations implements AutoCloseable {
         this.meters = meters != null ? meters : new CompositeMeterRegistry();
         var c = model.config();
         long kv = 2L * c.numLayers() * c.numKvHeads() * c.headDim() * model.segmentLength() * Float.BYTES;
-        this.cache = new SessionCache(settings.cacheMaxBytes(), model.stateBytes() + kv);
+        this.cache = new SessionCache(settings.cacheMaxBytes(), StateCodec.encodedSize(model) + kv);
         Gauge.builder("infini.cache.sessions", cache, SessionCache::size)
                 .description("Hot sessions cached by this instance").register(this.meters);
     }
@@ -224,7 +224,7 @@ public final class InfiniConversations implements AutoCloseable {
 
     private TurnResult stateless(List<ChatMessage> prompt, GenerationOptions options, TokenListener listener,
                                  long start) {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             Exchange x = exchange(session, prompt, true, options, listener);
             return new TurnResult(null, x.generation.text(), x.generation.tokenIds(),
                     x.generation.finishReason(), x.promptTokens, x.generation.tokenIds().length,
@@ -298,11 +298,11 @@ public final class InfiniConversations implements AutoCloseable {
     private Opened open(String id, Stamp stamp) {
         Optional<StoredState> stored = timed("load", () -> store.load(id));
         if (stored.isEmpty()) {
-            return new Opened(model.newSession(), stamp.version() == 0 ? stamp : Stamp.NONE);
+            return new Opened(new Session(model), stamp.version() == 0 ? stamp : Stamp.NONE);
         }
         SessionState state = decode(id, stored.get().state());
         try {
-            return new Opened(model.restore(state), stored.get().stamp());
+            return new Opened(Session.restore(model, state), stored.get().stamp());
         } catch (StateFormatException e) {
             throw new ConversationStateException(id, e); // another model's state
         }
@@ -318,7 +318,7 @@ public final class InfiniConversations implements AutoCloseable {
 
     /** Bytes stored per conversation: the model's state ({@link InfiniModel#stateBytes}) and the id binding. */
     public long stateBytes() {
-        return model.stateBytes() + ConversationEnvelope.HEADER_BYTES;
+        return StateCodec.encodedSize(model) + ConversationEnvelope.HEADER_BYTES;
     }
 
     /** A conversation held by this thread: the in-process permit and the store's lock. */

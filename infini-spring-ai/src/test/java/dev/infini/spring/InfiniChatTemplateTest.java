@@ -3,6 +3,7 @@ package dev.infini.spring;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.FinishReason;
+import dev.infini.engine.tokenizer.ChatFormat;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 import dev.infini.spring.InfiniChatTemplate.ChatMessage;
 import dev.infini.spring.support.SharedModels;
@@ -73,13 +74,18 @@ class InfiniChatTemplateTest {
     }
 
     @Test
-    void defaultTemplateRendersTheDocumentedFormat() {
+    void defaultTemplateRendersTheTrainedFormatAsTheTrainerWritesIt() {
         InfiniChatTemplate template = InfiniChatTemplate.forModel(model, null, null);
         assertThat(template.source()).isEqualTo(InfiniChatTemplate.DEFAULT_TEMPLATE);
         assertThat(template.stopStrings()).containsExactly("\nUser:", "\n User:");
-        assertThat(template.render(CONVERSATION.subList(0, 4), true)).isEqualTo(
+        String rendered = template.render(CONVERSATION.subList(0, 4), true);
+        assertThat(rendered).isEqualTo(
                 "You tell short stories.\n\nUser: Tell me about a cat.\nAssistant:  Once upon a time there was a cat."
                         + "</s>\nUser: What was its name?\nAssistant:");
+        // the pieces the trainer and the evaluators write, put together, are the template's text
+        assertThat(rendered).isEqualTo(ChatFormat.system("You tell short stories.")
+                + ChatFormat.user("Tell me about a cat.") + ChatFormat.assistant(" Once upon a time there was a cat.")
+                + "</s>" + ChatFormat.TURN_END + ChatFormat.user("What was its name?") + ChatFormat.ASSISTANT);
     }
 
     @Test

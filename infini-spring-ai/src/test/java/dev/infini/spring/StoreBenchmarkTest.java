@@ -8,10 +8,10 @@ import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
 import dev.infini.spring.InfiniChatTemplate.ChatMessage;
-import dev.infini.spring.support.RealRedis;
-import dev.infini.spring.support.SharedModels;
 import dev.infini.spring.store.ConversationStore;
 import dev.infini.spring.store.RedisConversationStore;
+import dev.infini.spring.support.RealRedis;
+import dev.infini.spring.support.SharedModels;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -80,7 +80,7 @@ class StoreBenchmarkTest {
                     Duration.ofMinutes(5));
             byte[] blob;
             int open;
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 // a conversation in the middle of a segment: 300 tokens of prompt
                 int[] prompt = Arrays.copyOf(template.conversationTokens(List.of(new ChatMessage("user",
                         "Once upon a time there was a little cat who liked to play in the garden. ".repeat(20)))),
@@ -89,7 +89,7 @@ class StoreBenchmarkTest {
                 open = session.openSegmentLength();
                 blob = StateCodec.encode(session.snapshot());
             }
-            assertThat((long) blob.length).isEqualTo(model.stateBytes());
+            assertThat((long) blob.length).isEqualTo(StateCodec.encodedSize(model));
             String id = "bench-" + Math.abs(dir.hashCode());
             store.delete(id);
             long[] encode = new long[ROUNDS];
@@ -115,7 +115,7 @@ class StoreBenchmarkTest {
                 decode[i] = t4 - t3;
             }
             long restoreStart = System.nanoTime();
-            try (Session restored = model.restore(state)) {
+            try (Session restored = Session.restore(model, state)) {
                 assertThat(restored.tokensSeen()).isEqualTo(300);
             }
             long restore = System.nanoTime() - restoreStart;

@@ -4,12 +4,12 @@ import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.StateCodec;
+import dev.infini.spring.store.ConversationStore;
 import dev.infini.spring.support.Instances;
 import dev.infini.spring.support.RealRedis;
 import dev.infini.spring.support.RealRedisExtension;
 import dev.infini.spring.support.SharedModels;
 import dev.infini.spring.support.States;
-import dev.infini.spring.store.ConversationStore;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -250,7 +250,7 @@ class RedisConversationsTest {
             byte[] foreign;
             try (InfiniModel other = InfiniModel.load(SharedModels.stories260k(),
                     EngineOptions.builder().device("cpu").segmentLength(32).gateInit(0.5f).build());
-                 Session session = other.newSession()) {
+                 Session session = new Session(other)) {
                 session.append(other.tokenizer().encode("Once upon a time", true));
                 foreign = StateCodec.encode(session.snapshot());
             }

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * The hot math of the engine, kept behind one small interface so that a faster backend (fused kernels, another
- * engine) can slot in without touching the layers. Every method returns a new array owned by the manager of its
- * first argument, except {@link #foldIntoMemory}, which updates M and z in place.
+ * engine) can slot in without touching the layers. Every method returns new arrays owned by the manager of its
+ * first array argument ({@link #memoryIncrement}: of σ(K)) and changes none of its arguments.
  * <p>
  * Shapes: q is grouped by KV head, {@code [kvHeads, group, L, d]}; k and v are {@code [kvHeads, n, d]};
  * M is {@code [kvHeads, d, d]} and z {@code [kvHeads, d]}.
@@ -37,14 +37,27 @@ public interface Kernels {
     NDArray retrieve(NDArray sigmaQ, NDArray memory, NDArray normalizer);
 
     /**
-     * Folds one segment into memory in place: eq. (4) (linear) or eq. (5) (delta, whose retrieved term is 0 while
-     * the memory is empty), and z += Σ_t σ(K_t).
+     * What folding one segment adds to the memory: ΔM = σ(K)ᵀV (eq. 4, linear) or σ(K)ᵀ(V − σ(K)M/(σ(K)z))
+     * (eq. 5, delta, whose retrieved term is 0 while the memory is empty), and Δz = Σ_t σ(K_t). The one
+     * implementation of the update: inference adds it to M and z in place, training to new arrays so that autograd
+     * links every segment to the ones before it.
      *
-     * @param sigmaK       σ(K) of the segment, keys taken before RoPE, {@code [kvHeads, N, d]}
-     * @param v            V of the segment, {@code [kvHeads, N, d]}
-     * @param delta        the delta rule instead of the linear one
+     * @param memory        M_{s-1}, {@code [kvHeads, d, d]}; read by the delta rule only (may be null otherwise)
+     * @param normalizer    z_{s-1}, {@code [kvHeads, d]}; likewise
+     * @param sigmaK        σ(K) of the segment, keys taken before RoPE, {@code [kvHeads, N, d]}
+     * @param v             V of the segment, {@code [kvHeads, N, d]}
+     * @param delta         the delta rule instead of the linear one
      * @param memoryIsEmpty true for the first segment
      */
-    void foldIntoMemory(NDArray memory, NDArray normalizer, NDArray sigmaK, NDArray v, boolean delta,
-                        boolean memoryIsEmpty);
+    MemoryIncrement memoryIncrement(NDArray memory, NDArray normalizer, NDArray sigmaK, NDArray v, boolean delta,
+                                    boolean memoryIsEmpty);
+
+    /**
+     * The increments of one fold.
+     *
+     * @param memory     ΔM, {@code [kvHeads, d, d]}
+     * @param normalizer Δz, {@code [kvHeads, d]}
+     */
+    record MemoryIncrement(NDArray memory, NDArray normalizer) {
+    }
 }

@@ -99,8 +99,8 @@ public final class TorchKernels implements Kernels {
     }
 
     @Override
-    public void foldIntoMemory(NDArray memory, NDArray normalizer, NDArray sigmaK, NDArray v, boolean delta,
-                               boolean memoryIsEmpty) {
+    public MemoryIncrement memoryIncrement(NDArray memory, NDArray normalizer, NDArray sigmaK, NDArray v,
+                                           boolean delta, boolean memoryIsEmpty) {
         NDArray value = v;
         if (delta && !memoryIsEmpty) {
             // eq. (5): only what the memory cannot already retrieve for these keys is added.
@@ -108,8 +108,8 @@ public final class TorchKernels implements Kernels {
                     .div(sigmaK.matMul(local(normalizer.expandDims(-1), sigmaK.getManager())));
             value = v.sub(retrieved);
         }
-        memory.addi(sigmaK.transpose(0, 2, 1).matMul(value)); // eq. (4)/(5): σ(K)ᵀ V
-        normalizer.addi(sigmaK.sum(new int[] {1})); // z_s = z_{s-1} + Σ_t σ(K_t)
+        return new MemoryIncrement(sigmaK.transpose(0, 2, 1).matMul(value), // eq. (4)/(5): σ(K)ᵀ V
+                sigmaK.sum(new int[] {1})); // z_s = z_{s-1} + Σ_t σ(K_t)
     }
 
     /**

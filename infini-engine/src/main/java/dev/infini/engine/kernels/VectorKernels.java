@@ -203,8 +203,8 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void foldIntoMemory(NDArray memory, NDArray normalizer, NDArray sigmaK, NDArray v, boolean delta,
-                               boolean memoryIsEmpty) {
-        torch.foldIntoMemory(memory, normalizer, sigmaK, v, delta, memoryIsEmpty);
+    public MemoryIncrement memoryIncrement(NDArray memory, NDArray normalizer, NDArray sigmaK, NDArray v,
+                                           boolean delta, boolean memoryIsEmpty) {
+        return torch.memoryIncrement(memory, normalizer, sigmaK, v, delta, memoryIsEmpty);
     }
 }

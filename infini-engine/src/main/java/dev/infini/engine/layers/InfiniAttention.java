@@ -48,6 +48,7 @@ public final class InfiniAttention {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         if (beta != null) {
+            // [H] → [Hkv, group, 1, 1]: β of query head j sits at (j / group, j % group), as the queries below
             NDArray g = ai.djl.nn.Activation.sigmoid(beta).reshape(kvHeads, heads / kvHeads, 1, 1);
             this.gate = g;
             this.oneMinusGate = g.neg().add(1f);
@@ -73,10 +74,14 @@ public final class InfiniAttention {
                            MemoryMode mode) {
         long length = x.getShape().get(0);
         int group = heads / kvHeads;
+        // [L, H·d] → [L, H, d] → [H, L, d]: q_proj's rows are the query heads one after another
         NDArray q = kernels.linear(x, wq, bq).reshape(length, heads, headDim).transpose(1, 0, 2);
+        // [L, Hkv·d] → [Hkv, L, d]
         NDArray k = kernels.linear(x, wk, bk).reshape(length, kvHeads, headDim).transpose(1, 0, 2);
         NDArray v = kernels.linear(x, wv, bv).reshape(length, kvHeads, headDim).transpose(1, 0, 2);
         NDArray[] cosSin = rope.rows(step, offset, (int) length);
+        // [H, L, d] → [Hkv, group, L, d]: query head j = kv·group + g reads KV head kv = j / group (the order of
+        // Hugging Face's repeat_kv), so each group's queries broadcast against their one KV head
         NDArray qRotated = kernels.rope(q, cosSin[0], cosSin[1]).reshape(kvHeads, group, length, headDim);
         NDArray kRotated = kernels.rope(k, cosSin[0], cosSin[1]);
         state.append(kRotated, k, v);
@@ -93,6 +98,7 @@ public final class InfiniAttention {
                 attention = attention.mul(oneMinusGate); // the ZEROED control: A_mem read as 0
             }
         }
+        // [Hkv, group, L, d] → [H, L, d] → [L, H, d] → [L, H·d]: heads back in q_proj's order for o_proj
         NDArray merged = attention.reshape(heads, length, headDim).transpose(1, 0, 2).reshape(length, heads * headDim);
         return kernels.linear(merged, wo, null);
     }
@@ -101,8 +107,10 @@ public final class InfiniAttention {
     public void fold(NDManager step, CompressiveMemory state, boolean delta, boolean memoryIsEmpty, boolean update) {
         if (update) {
             NDArray sigmaK = kernels.sigma(state.keys(step));
-            kernels.foldIntoMemory(state.memory, state.normalizer, sigmaK, state.values(step), delta,
-                    memoryIsEmpty);
+            Kernels.MemoryIncrement increment = kernels.memoryIncrement(state.memory, state.normalizer, sigmaK,
+                    state.values(step), delta, memoryIsEmpty);
+            state.memory.addi(increment.memory());
+            state.normalizer.addi(increment.normalizer());
         }
         state.clearSegment();
     }

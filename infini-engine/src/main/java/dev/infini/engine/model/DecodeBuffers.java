@@ -5,9 +5,9 @@ import dev.infini.engine.config.ModelConfig;
 /**
  * One conversation's activations for the Java decode step ({@link JavaDecodeStep}), allocated once and reused token
  * after token, so a decode step allocates nothing but its logits. A session runs one token at a time, so one set
- * per session is enough; get one from {@link InfiniModel#newDecodeBuffers()}.
+ * conversation is enough: each {@link ModelState} holds one.
  */
-public final class DecodeBuffers {
+final class DecodeBuffers {
 
     /** The residual stream, [hidden]. */
     final float[] x;

@@ -21,11 +21,9 @@ import dev.infini.engine.layers.InfiniAttention;
 import dev.infini.engine.layers.Mlp;
 import dev.infini.engine.layers.RmsNorm;
 import dev.infini.engine.layers.Rope;
-import dev.infini.engine.session.Session;
-import dev.infini.engine.session.SessionState;
-import dev.infini.engine.session.StateCodec;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 import dev.infini.engine.weights.Checkpoint;
+import dev.infini.engine.weights.LlamaLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +36,13 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
+import static dev.infini.engine.weights.LlamaLayout.layer;
+
 /**
  * A loaded Infini-Transformer: a Llama-family checkpoint whose every attention layer is Infini-attention. The model
- * is immutable and thread-safe; each conversation is a {@link Session} of its own.
+ * is immutable and thread-safe; each conversation holds a {@link ModelState} of its own ({@link #newState()}), runs
+ * tokens through it with {@link #forward} and folds each full segment into its memory with {@link #fold}
+ * ({@code session.Session} does both).
  */
 public final class InfiniModel implements AutoCloseable {
 
@@ -84,36 +86,34 @@ public final class InfiniModel implements AutoCloseable {
             this.tokenizer = InfiniTokenizer.load(dir, config.vocabSize());
             int h = config.hiddenSize();
             int d = config.headDim();
-            int qWidth = config.numHeads() * d;
-            int kvWidth = config.numKvHeads() * d;
-            this.embeddings = tensor(checkpoint, "model.embed_tokens.weight", config.vocabSize(), h);
-            boolean hasGates = checkpoint.has("model.layers.0.self_attn.memory_gate");
+            boolean hasGates = checkpoint.has(layer(0, LlamaLayout.MEMORY_GATE));
+            LlamaLayout layout = LlamaLayout.of(config, hasGates);
+            this.embeddings = tensor(checkpoint, layout, LlamaLayout.EMBEDDINGS);
             Rope rope = new Rope(manager, config, segmentLength);
             List<LayerWeights> weights = new ArrayList<>();
             List<DecoderLayer> built = new ArrayList<>();
             for (int i = 0; i < config.numLayers(); i++) {
-                String p = "model.layers." + i + ".";
                 NDArray beta = null;
                 if (hasGates) {
-                    beta = tensor(checkpoint, p + "self_attn.memory_gate", config.numHeads());
+                    beta = tensor(checkpoint, layout, layer(i, LlamaLayout.MEMORY_GATE));
                 } else if (options.gateInit() != null) {
                     beta = manager.full(new Shape(config.numHeads()), options.gateInit());
                 }
                 boolean bias = config.attentionBias();
                 LayerWeights w = new LayerWeights(
-                        tensor(checkpoint, p + "input_layernorm.weight", h),
-                        tensor(checkpoint, p + "self_attn.q_proj.weight", qWidth, h),
-                        tensor(checkpoint, p + "self_attn.k_proj.weight", kvWidth, h),
-                        tensor(checkpoint, p + "self_attn.v_proj.weight", kvWidth, h),
-                        tensor(checkpoint, p + "self_attn.o_proj.weight", h, qWidth),
-                        bias ? tensor(checkpoint, p + "self_attn.q_proj.bias", qWidth) : null,
-                        bias ? tensor(checkpoint, p + "self_attn.k_proj.bias", kvWidth) : null,
-                        bias ? tensor(checkpoint, p + "self_attn.v_proj.bias", kvWidth) : null,
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.INPUT_NORM)),
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.Q_PROJ)),
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.K_PROJ)),
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.V_PROJ)),
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.O_PROJ)),
+                        bias ? tensor(checkpoint, layout, layer(i, LlamaLayout.Q_BIAS)) : null,
+                        bias ? tensor(checkpoint, layout, layer(i, LlamaLayout.K_BIAS)) : null,
+                        bias ? tensor(checkpoint, layout, layer(i, LlamaLayout.V_BIAS)) : null,
                         beta,
-                        tensor(checkpoint, p + "post_attention_layernorm.weight", h),
-                        tensor(checkpoint, p + "mlp.gate_proj.weight", config.intermediateSize(), h),
-                        tensor(checkpoint, p + "mlp.up_proj.weight", config.intermediateSize(), h),
-                        tensor(checkpoint, p + "mlp.down_proj.weight", h, config.intermediateSize()));
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.POST_ATTENTION_NORM)),
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.MLP_GATE)),
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.MLP_UP)),
+                        tensor(checkpoint, layout, layer(i, LlamaLayout.MLP_DOWN)));
                 weights.add(w);
                 built.add(new DecoderLayer(kernels,
                         new RmsNorm(w.inputNorm(), config.rmsNormEps()),
@@ -123,10 +123,10 @@ public final class InfiniModel implements AutoCloseable {
                         new Mlp(w.gate(), w.up(), w.down())));
             }
             this.layers = List.copyOf(built);
-            NDArray finalNormWeight = tensor(checkpoint, "model.norm.weight", h);
+            NDArray finalNormWeight = tensor(checkpoint, layout, LlamaLayout.FINAL_NORM);
             this.finalNorm = new RmsNorm(finalNormWeight, config.rmsNormEps());
-            this.lmHead = config.tieWordEmbeddings() || !checkpoint.has("lm_head.weight") ? embeddings
-                    : tensor(checkpoint, "lm_head.weight", config.vocabSize(), h);
+            this.lmHead = config.tieWordEmbeddings() || !checkpoint.has(LlamaLayout.LM_HEAD) ? embeddings
+                    : tensor(checkpoint, layout, LlamaLayout.LM_HEAD);
             boolean gated = hasGates || options.gateInit() != null;
             this.memoryMode = gated ? options.memoryMode() : MemoryMode.OFF;
             this.memoryUsed = gated && memoryMode == MemoryMode.ON;
@@ -141,10 +141,9 @@ public final class InfiniModel implements AutoCloseable {
                         dir, segmentLength);
             }
             log.info("Loaded {} ({} layers, hidden {}, {}/{} heads, vocab {}) on {}: segment {} tokens, {} memory"
-                            + " update, memory {}, state {} bytes per conversation, decode through {}", dir,
+                            + " update, memory {}, decode through {}", dir,
                     config.numLayers(), h, config.numHeads(), config.numKvHeads(), config.vocabSize(), device,
-                    segmentLength, memoryUpdate.jsonName(), memoryMode, stateBytes(),
-                    javaStep != null ? "Java loops" : "PyTorch");
+                    segmentLength, memoryUpdate.jsonName(), memoryMode, javaStep != null ? "Java loops" : "PyTorch");
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -178,7 +177,8 @@ public final class InfiniModel implements AutoCloseable {
         };
     }
 
-    private NDArray tensor(Checkpoint checkpoint, String name, long... shape) {
+    private NDArray tensor(Checkpoint checkpoint, LlamaLayout layout, String name) {
+        long[] shape = layout.shape(name);
         NDArray array = manager.create(checkpoint.readFloats(name, shape), new Shape(shape));
         if (array.getShape().size() > 0) {
             // one cheap check that conversion went right: NaN weights would poison every conversation silently
@@ -253,12 +253,6 @@ public final class InfiniModel implements AutoCloseable {
         return HexFormat.of().formatHex(fingerprint);
     }
 
-    /** Bytes of one conversation's encoded state: a constant of the model and segment length. */
-    public long stateBytes() {
-        return StateCodec.encodedSize(segmentLength, config.vocabSize(), config.numLayers(), config.numKvHeads(),
-                config.headDim());
-    }
-
     /** Number of parameters (the tied LM head counted once). */
     public long parameterCount() {
         long h = config.hiddenSize();
@@ -273,49 +267,54 @@ public final class InfiniModel implements AutoCloseable {
         return h * config.vocabSize() + head + h + perLayer * config.numLayers();
     }
 
-    /** Starts an empty conversation. */
-    public Session newSession() {
-        return new Session(this);
+    /** An empty conversation state: M = 0, z = 0, no open segment. */
+    public ModelState newState() {
+        NDManager stateManager = manager.newSubManager();
+        List<CompressiveMemory> memories = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            memories.add(new CompressiveMemory(stateManager, config.numKvHeads(), config.headDim()));
+        }
+        return new ModelState(stateManager, memories, new DecodeBuffers(config), memoryUpdate, segmentLength,
+                config.numKvHeads(), config.headDim());
     }
 
     /**
-     * Continues a conversation from a snapshot.
+     * A conversation state with the given memory and an empty open segment: the only way to put M and z into a
+     * state, so every restore checks that they were made by this model.
      *
-     * @throws ForeignStateException if the state belongs to another model or segment length
+     * @param fingerprint   the {@link #fingerprint()} of the model that made M and z
+     * @param memory        M of every layer and KV head, laid out as {@link ModelState#memory()}
+     * @param normalizer    z of every layer and KV head, laid out as {@link ModelState#normalizer()}
+     * @param memoryIsEmpty true if no segment was folded yet
+     * @throws ForeignStateException if the fingerprint is another model's or the arrays do not fit this model
      */
-    public Session restore(SessionState state) {
-        if (!MessageDigest.isEqual(state.modelFingerprint(), fingerprint)) {
-            throw new ForeignStateException("state belongs to another model (fingerprint "
-                    + HexFormat.of().formatHex(state.modelFingerprint()).substring(0, 16) + "…, this model is "
-                    + fingerprintHex().substring(0, 16) + "…)");
-        }
-        if (state.segmentLength() != segmentLength || state.numLayers() != config.numLayers()
-                || state.numKvHeads() != config.numKvHeads() || state.headDim() != config.headDim()
-                || state.vocabSize() != config.vocabSize() || state.memoryUpdate() != memoryUpdate) {
+    public ModelState restoreState(byte[] fingerprint, float[] memory, float[] normalizer, boolean memoryIsEmpty) {
+        requireOwn(fingerprint);
+        long normalizerSize = (long) config.numLayers() * config.numKvHeads() * config.headDim();
+        if (normalizer.length != normalizerSize || memory.length != normalizerSize * config.headDim()) {
             throw new ForeignStateException("state shapes do not match this model");
         }
-        return Session.restore(this, state);
-    }
-
-    // ---- used by Session ----
-
-    /** Per-layer state holders for a new conversation, owned by {@code sessionManager}. */
-    public List<CompressiveMemory> newMemories(NDManager sessionManager) {
-        List<CompressiveMemory> memories = new ArrayList<>();
-        for (int i = 0; i < config.numLayers(); i++) {
-            memories.add(new CompressiveMemory(sessionManager, config.numKvHeads(), config.headDim()));
+        ModelState state = newState();
+        try {
+            state.load(memory, normalizer, memoryIsEmpty);
+            return state;
+        } catch (RuntimeException e) {
+            state.close();
+            throw e;
         }
-        return memories;
     }
 
-    /** A manager for one conversation's long-lived arrays, on the model's device. */
-    public NDManager newSessionManager() {
-        return manager.newSubManager();
-    }
-
-    /** Scratch for one conversation's decode steps in Java (see {@link #decodesInJava()}). */
-    public DecodeBuffers newDecodeBuffers() {
-        return new DecodeBuffers(config);
+    /**
+     * Checks that a state's fingerprint is this model's.
+     *
+     * @throws ForeignStateException if it is not
+     */
+    public void requireOwn(byte[] stateFingerprint) {
+        if (!MessageDigest.isEqual(stateFingerprint, fingerprint)) {
+            throw new ForeignStateException("state belongs to another model (fingerprint "
+                    + HexFormat.of().formatHex(stateFingerprint).substring(0, 16) + "…, this model is "
+                    + fingerprintHex().substring(0, 16) + "…)");
+        }
     }
 
     /**
@@ -328,20 +327,25 @@ public final class InfiniModel implements AutoCloseable {
     }
 
     /**
-     * Runs a chunk of tokens that fits in the open segment and appends its keys and values to it: a single token
-     * through the Java decode step when it is on, anything else through PyTorch.
+     * Runs tokens that fit in the open segment and appends their keys and values to it: a single token through the
+     * Java decode step when it is on, anything else through PyTorch.
      *
-     * @param offset        segment position of the chunk's first token
-     * @param memoryIsEmpty true in the first segment
-     * @param allLogits     logits for every position ([L·V]) instead of the last one only ([V])
+     * @param allLogits logits for every position ([L·V]) instead of the last one only ([V])
      * @return the logits, row after row
+     * @throws IllegalArgumentException if the tokens do not fit in the open segment ({@link ModelState#openRoom()})
      */
-    public float[] logits(NDManager step, int[] ids, List<CompressiveMemory> memories, DecodeBuffers buffers,
-                          int offset, boolean memoryIsEmpty, boolean allLogits) {
-        if (ids.length == 1 && javaStep != null) {
-            return javaStep.logits(ids[0], memories, buffers, offset, memoryIsEmpty);
+    public float[] forward(ModelState state, int[] ids, boolean allLogits) {
+        if (ids.length == 0 || ids.length > state.openRoom()) {
+            throw new IllegalArgumentException(ids.length + " tokens do not fit in the open segment, which has room"
+                    + " for " + state.openRoom());
         }
-        return forward(step, ids, memories, offset, memoryIsEmpty, allLogits).toFloatArray();
+        int offset = state.openLength();
+        if (ids.length == 1 && javaStep != null) {
+            return javaStep.logits(ids[0], state.layers(), state.buffers(), offset, state.memoryIsEmpty());
+        }
+        try (NDManager step = state.manager().newSubManager()) {
+            return forward(step, ids, state.layers(), offset, state.memoryIsEmpty(), allLogits).toFloatArray();
+        }
     }
 
     private NDArray forward(NDManager step, int[] ids, List<CompressiveMemory> memories, int offset,
@@ -361,13 +365,23 @@ public final class InfiniModel implements AutoCloseable {
         return kernels.linear(finalNorm.apply(kernels, x), lmHead, null);
     }
 
-    /** Folds every layer's full open segment into memory. */
-    public void fold(NDManager step, List<CompressiveMemory> memories, boolean memoryIsEmpty) {
-        boolean update = memoryUsed;
-        for (int i = 0; i < layers.size(); i++) {
-            layers.get(i).attention().fold(step, memories.get(i), memoryUpdate == MemoryUpdate.DELTA, memoryIsEmpty,
-                    update);
+    /**
+     * Folds every layer's full open segment into memory (eq. 4 or 5, by the state's update rule) and empties it.
+     *
+     * @throws IllegalStateException if the open segment is not full
+     */
+    public void fold(ModelState state) {
+        if (state.openRoom() != 0) {
+            throw new IllegalStateException("only a full segment folds: the open segment holds "
+                    + state.openLength() + " of " + segmentLength + " tokens");
         }
+        try (NDManager step = state.manager().newSubManager()) {
+            for (int i = 0; i < layers.size(); i++) {
+                layers.get(i).attention().fold(step, state.layers().get(i),
+                        state.memoryUpdate() == MemoryUpdate.DELTA, state.memoryIsEmpty(), memoryUsed);
+            }
+        }
+        state.folded();
     }
 
     @Override

@@ -1,10 +1,9 @@
 package dev.infini.engine.session;
 
-import ai.djl.ndarray.NDManager;
+import dev.infini.engine.ForeignStateException;
 import dev.infini.engine.InvalidInputException;
-import dev.infini.engine.layers.CompressiveMemory;
-import dev.infini.engine.model.DecodeBuffers;
 import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.model.ModelState;
 import dev.infini.engine.sampling.FinishReason;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
@@ -26,51 +25,63 @@ import java.util.List;
 public final class Session implements AutoCloseable {
 
     private final InfiniModel model;
-    private final NDManager manager;
-    private final List<CompressiveMemory> memories;
-    private final DecodeBuffers buffers;
+    private final ModelState state;
     private final int segmentLength;
     private final int vocabSize;
     private final int[] openTokens;
-    private int openLength;
     private long tokensSeen;
     private long segmentsFolded;
     private float[] lastLogits;
     private boolean closed;
 
-    /** Use {@link InfiniModel#newSession()}. */
+    /** Starts an empty conversation on a model. */
     public Session(InfiniModel model) {
+        this(model, model.newState());
+    }
+
+    private Session(InfiniModel model, ModelState state) {
         this.model = model;
-        this.manager = model.newSessionManager();
-        this.memories = model.newMemories(manager);
-        this.buffers = model.newDecodeBuffers();
+        this.state = state;
         this.segmentLength = model.segmentLength();
         this.vocabSize = model.config().vocabSize();
         this.openTokens = new int[segmentLength];
     }
 
-    /** Use {@link InfiniModel#restore(SessionState)}, which checks that the state belongs to the model. */
-    public static Session restore(InfiniModel model, SessionState state) {
-        Session session = new Session(model);
+    /**
+     * Continues a conversation from a snapshot.
+     *
+     * @throws ForeignStateException if the snapshot belongs to another model (its fingerprint differs) or its
+     *                               shapes, segment length or update rule are not the model's
+     */
+    public static Session restore(InfiniModel model, SessionState snapshot) {
+        // the model checks the fingerprint and M and z; the rest of the header is the session's to check
+        ModelState state = model.restoreState(snapshot.modelFingerprint(), snapshot.memory(), snapshot.normalizer(),
+                snapshot.segmentsFolded() == 0);
+        Session session = new Session(model, state);
         try {
-            int kvSize = state.numKvHeads() * state.headDim();
-            for (int i = 0; i < state.numLayers(); i++) {
-                session.memories.get(i).load(
-                        Arrays.copyOfRange(state.memory(), i * kvSize * state.headDim(), (i + 1) * kvSize * state.headDim()),
-                        Arrays.copyOfRange(state.normalizer(), i * kvSize, (i + 1) * kvSize));
+            if (!describes(snapshot, model)) {
+                throw new ForeignStateException("state shapes do not match this model");
             }
-            session.segmentsFolded = state.segmentsFolded();
-            if (state.openTokens().length > 0) {
+            session.segmentsFolded = snapshot.segmentsFolded();
+            if (snapshot.openTokens().length > 0) {
                 // Re-encoding the open segment against the restored M_{s-1} rebuilds its keys and values.
-                session.run(state.openTokens(), false);
+                session.run(snapshot.openTokens(), false);
             }
-            session.tokensSeen = state.tokensSeen();
-            session.lastLogits = state.lastLogits() == null ? null : state.lastLogits().clone();
+            session.tokensSeen = snapshot.tokensSeen();
+            session.lastLogits = snapshot.lastLogits() == null ? null : snapshot.lastLogits().clone();
             return session;
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
+    }
+
+    private static boolean describes(SessionState snapshot, InfiniModel model) {
+        return snapshot.segmentLength() == model.segmentLength() && snapshot.memoryUpdate() == model.memoryUpdate()
+                && snapshot.numLayers() == model.config().numLayers()
+                && snapshot.numKvHeads() == model.config().numKvHeads()
+                && snapshot.headDim() == model.config().headDim()
+                && snapshot.vocabSize() == model.config().vocabSize();
     }
 
     /** The model this conversation runs on. */
@@ -119,23 +130,19 @@ public final class Session implements AutoCloseable {
         double[] scores = score ? new double[ids.length] : null;
         int done = 0;
         while (done < ids.length) {
-            int take = Math.min(ids.length - done, segmentLength - openLength);
+            int take = Math.min(ids.length - done, state.openRoom());
             int[] chunk = Arrays.copyOfRange(ids, done, done + take);
-            try (NDManager step = manager.newSubManager()) {
-                float[] values = model.logits(step, chunk, memories, buffers, openLength, segmentsFolded == 0,
-                        score);
-                if (score) {
-                    scoreChunk(values, chunk, scores, done);
-                }
-                lastLogits = Arrays.copyOfRange(values, values.length - vocabSize, values.length);
-                System.arraycopy(chunk, 0, openTokens, openLength, take);
-                openLength += take;
-                tokensSeen += take;
-                if (openLength == segmentLength) {
-                    model.fold(step, memories, segmentsFolded == 0);
-                    segmentsFolded++;
-                    openLength = 0;
-                }
+            int offset = state.openLength();
+            float[] values = model.forward(state, chunk, score);
+            if (score) {
+                scoreChunk(values, chunk, scores, done);
+            }
+            lastLogits = Arrays.copyOfRange(values, values.length - vocabSize, values.length);
+            System.arraycopy(chunk, 0, openTokens, offset, take);
+            tokensSeen += take;
+            if (state.openRoom() == 0) {
+                model.fold(state);
+                segmentsFolded++;
             }
             done += take;
         }
@@ -164,7 +171,7 @@ public final class Session implements AutoCloseable {
         TextStream text = new TextStream(model.tokenizer(), options.stopStrings());
         List<Integer> generated = new ArrayList<>();
         FinishReason reason = FinishReason.LENGTH;
-        int[] recent = Arrays.copyOf(openTokens, openLength);
+        int[] recent = Arrays.copyOf(openTokens, state.openLength());
         for (int i = 0; i < options.maxTokens(); i++) {
             int next = sampler.sample(lastLogits, recent, generated);
             generated.add(next);
@@ -206,23 +213,15 @@ public final class Session implements AutoCloseable {
 
     /** Tokens in the open segment (fewer than N). */
     public int openSegmentLength() {
-        return openLength;
+        return state.openLength();
     }
 
     /** The conversation's whole state, detached from native memory. */
     public SessionState snapshot() {
         ensureOpen();
-        int layers = memories.size();
-        int d = model.config().headDim();
-        int kv = model.config().numKvHeads();
-        float[] memory = new float[layers * kv * d * d];
-        float[] normalizer = new float[layers * kv * d];
-        for (int i = 0; i < layers; i++) {
-            System.arraycopy(memories.get(i).memoryValues(), 0, memory, i * kv * d * d, kv * d * d);
-            System.arraycopy(memories.get(i).normalizerValues(), 0, normalizer, i * kv * d, kv * d);
-        }
-        return new SessionState(model.fingerprint(), segmentLength, model.memoryUpdate(), layers, kv, d, vocabSize,
-                tokensSeen, segmentsFolded, Arrays.copyOf(openTokens, openLength), lastLogits(), memory, normalizer);
+        return new SessionState(model.fingerprint(), segmentLength, state.memoryUpdate(), model.config().numLayers(),
+                model.config().numKvHeads(), model.config().headDim(), vocabSize, tokensSeen, segmentsFolded,
+                Arrays.copyOf(openTokens, state.openLength()), lastLogits(), state.memory(), state.normalizer());
     }
 
     private void ensureOpen() {
@@ -236,8 +235,7 @@ public final class Session implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            memories.forEach(CompressiveMemory::close);
-            manager.close();
+            state.close();
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.infini.engine.session;
 
 import dev.infini.engine.CorruptStateException;
 import dev.infini.engine.config.MemoryUpdate;
+import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.model.InfiniModel;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -42,6 +44,15 @@ public final class StateCodec {
     public static long encodedSize(int segmentLength, int vocabSize, int numLayers, int numKvHeads, int headDim) {
         return HEADER_BYTES + 4L * segmentLength + 4L * vocabSize
                 + 4L * numLayers * numKvHeads * headDim * (headDim + 1) + 4;
+    }
+
+    /**
+     * Bytes of one conversation's encoded state on a model: a constant of the model and its segment length, the
+     * same after one segment and after a million.
+     */
+    public static long encodedSize(InfiniModel model) {
+        ModelConfig c = model.config();
+        return encodedSize(model.segmentLength(), c.vocabSize(), c.numLayers(), c.numKvHeads(), c.headDim());
     }
 
     /** Encodes a state. */

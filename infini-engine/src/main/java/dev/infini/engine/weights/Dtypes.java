@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * The safetensors dtypes the engine reads and writes, and their conversion from and to float32. BF16 and F16 are
+ * The safetensors dtypes the engine reads (and infini-tools writes), and their conversion from and to float32. BF16 and F16 are
  * widened here in Java: DJL's PyTorch engine aborts the whole JVM on a BFLOAT16 tensor.
  */
 public final class Dtypes {
@@ -14,7 +14,7 @@ public final class Dtypes {
     }
 
     /** Bytes per element of a readable dtype, or 0 for one the engine cannot read. */
-    static int width(String dtype) {
+    public static int width(String dtype) {
         return switch (dtype) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;

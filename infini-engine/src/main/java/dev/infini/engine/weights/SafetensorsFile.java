@@ -22,15 +22,15 @@ import java.util.Map;
  * raw data. Only the header is read here; tensor data is memory-mapped on demand by {@link Checkpoint}, so a
  * multi-GB file never has to sit on the Java heap.
  */
-final class SafetensorsFile {
+public final class SafetensorsFile {
 
     private static final long MAX_HEADER = 100L * 1024 * 1024;
 
     private SafetensorsFile() {
     }
 
-    /** Reads the tensor table of a file, checking every entry against the file's size. */
-    static Map<String, TensorInfo> readHeader(Path file) {
+    /** Reads the tensor table of a file in header order, checking every entry against the file's size. */
+    public static Map<String, TensorInfo> readHeader(Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long fileSize = channel.size();
             if (fileSize < 8) {

@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.SharedData;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
-import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -224,7 +224,7 @@ class VectorKernelsTest {
                 : System.setProperty(VectorKernels.SWITCH_PROPERTY, switchValue);
         try (InfiniModel model = InfiniModel.load(SharedData.stories260k(),
                 EngineOptions.builder().device("cpu").segmentLength(8).gateInit(0f).build());
-             Session session = model.newSession()) {
+             Session session = new Session(model)) {
             float[] all = new float[0];
             for (int id : prompt) {
                 session.append(new int[] {id});

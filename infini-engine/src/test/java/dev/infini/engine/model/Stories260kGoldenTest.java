@@ -5,13 +5,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.infini.engine.DecodePath;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.SharedData;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.session.Session;
-import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,7 +69,7 @@ class Stories260kGoldenTest {
         for (JsonElement c : golden.getAsJsonArray("cases")) {
             JsonObject testCase = c.getAsJsonObject();
             int[] expected = ints(testCase.getAsJsonArray("generated_ids"));
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 session.append(ints(testCase.getAsJsonArray("prompt_ids")));
                 GenerationResult result = session.generate(GenerationOptions.builder().maxTokens(expected.length)
                         .stopOnEos(false).build(), TokenListener.NONE);
@@ -86,7 +86,7 @@ class Stories260kGoldenTest {
         for (String key : new String[] {"last_prompt_position", "after_10_generated"}) {
             JsonObject point = logits.getAsJsonObject(key);
             float[] expected = floats(point.getAsJsonArray("logits"));
-            try (Session session = model.newSession()) {
+            try (Session session = new Session(model)) {
                 session.append(ints(point.getAsJsonArray("input_ids")));
                 float[] actual = session.lastLogits();
                 assertThat(actual).hasSize(expected.length);

@@ -3,11 +3,11 @@ package dev.infini.engine.sampling;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.SharedData;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
-import dev.infini.engine.train.OneTorchThread;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -140,7 +140,7 @@ class GenerationTest {
 
     @Test
     void maxTokensBoundsGenerationAndEveryTokenIsAppended() {
-        try (Session session = model.newSession()) {
+        try (Session session = new Session(model)) {
             session.append(model.tokenizer().encode(PROMPT));
             long before = session.tokensSeen();
             Recorder recorder = new Recorder();
@@ -156,7 +156,7 @@ class GenerationTest {
     }
 
     private static GenerationResult generate(InfiniModel on, GenerationOptions options, TokenListener listener) {
-        try (Session session = on.newSession()) {
+        try (Session session = new Session(on)) {
             session.append(on.tokenizer().encode(PROMPT));
             return session.generate(options, listener);
         }

@@ -1,12 +1,12 @@
 package dev.infini.spring.eval;
 
-import dev.infini.engine.eval.ChatRecallEvaluator;
-import dev.infini.engine.eval.ChatRecallEvaluator.Reply;
-import dev.infini.engine.eval.ChatRecallEvaluator.Trial;
-import dev.infini.engine.eval.ChatScript;
 import dev.infini.spring.InfiniChatModel;
 import dev.infini.spring.InfiniChatOptions;
 import dev.infini.spring.autoconfigure.InfiniAutoConfiguration;
+import dev.infini.tools.eval.ChatRecallEvaluator.Reply;
+import dev.infini.tools.eval.ChatRecallEvaluator.Trial;
+import dev.infini.tools.eval.ChatRecallEvaluator;
+import dev.infini.tools.eval.ChatScript;
 import org.springframework.ai.chat.messages.SystemMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.model.ChatResponse;
@@ -18,9 +18,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,5 @@
 package dev.infini.spring.eval;
 
-import dev.infini.engine.eval.ChatRecallEvaluator;
-import dev.infini.engine.eval.ChatRecallEvaluator.Reply;
-import dev.infini.engine.eval.ChatRecallEvaluator.Trial;
 import dev.infini.engine.session.SessionState;
 import dev.infini.engine.session.StateCodec;
 import dev.infini.spring.InfiniChatModel;
@@ -12,6 +9,9 @@ import dev.infini.spring.support.Instances;
 import dev.infini.spring.support.RealRedis;
 import dev.infini.spring.support.RealRedisExtension;
 import dev.infini.spring.support.SharedModels;
+import dev.infini.tools.eval.ChatRecallEvaluator.Reply;
+import dev.infini.tools.eval.ChatRecallEvaluator.Trial;
+import dev.infini.tools.eval.ChatRecallEvaluator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,231 @@
+package dev.infini.tools.cli;
+
+import ai.djl.engine.Engine;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.infini.engine.kernels.TorchThreads;
+import dev.infini.tools.bench.BenchModels;
+import dev.infini.tools.bench.BenchOptions;
+import dev.infini.tools.bench.MillionBench;
+import dev.infini.tools.bench.RedisServer;
+import dev.infini.tools.bench.StoreBench;
+import dev.infini.tools.bench.ThroughputBench;
+import dev.infini.tools.bench.TurnsBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code infini bench}: the measurements behind docs/benchmarks.md. Progress goes to stderr, the results to stdout
+ * as one JSON object (and to {@code --out}). {@code --smoke} runs every mode in seconds, to check the plumbing.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure turn cost over a long conversation against history replay and KV-cache "
+                + "persistence (turns), prefill/decode speed against the machine's matmul and bandwidth ceilings "
+                + "(throughput), Redis state save/load and concurrent conversations (store), and a million-token "
+                + "stream (million). Spawns a real redis-server for turns and store.",
+                "Results: JSON on stdout (and --out); plots as PNG in --plots."})
+final class BenchCommand implements Callable<Integer> {
+
+    enum Mode { turns, throughput, store, million, all }
+
+    @Parameters(arity = "1..*", paramLabel = "MODE", description = "turns, throughput, store, million or all.")
+    List<Mode> modes;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
+            description = "Checkpoint folder; repeat it for throughput (every model) and store (state sizes of "
+                    + "every model). turns, million and the concurrent store run use the first.")
+    List<Path> models;
+
+    @Option(names = "--smoke", description = "A run of seconds with tiny sizes: checks the plumbing, not the machine.")
+    boolean smoke;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu|auto", description = "Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--gate-init", defaultValue = "0", paramLabel = "BETA",
+            description = "β for a checkpoint without memory gates, so its memory takes part (default: ${DEFAULT-VALUE}).")
+    float gateInit;
+
+    @Option(names = "--segment-length", defaultValue = "0", paramLabel = "N",
+            description = "Infini segment length; 0 keeps config.json's (2048 for a plain checkpoint).")
+    int segmentLength;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "PyTorch intra-op threads; 0 keeps the backend's default (one per core).")
+    int threads;
+
+    @Option(names = "--turns", paramLabel = "N", description = "Turns of the long conversation (default 500; smoke 6).")
+    Integer turns;
+
+    @Option(names = "--sample-turns", split = ",", paramLabel = "T,T,...",
+            description = "Turns at which the two full-attention baselines are measured "
+                    + "(default 1,10,25,50,100,150,200: their cost grows with the square of the history, so later "
+                    + "turns take minutes each on a small machine; smoke 1,3,6; 0 for none).")
+    int[] sampleTurns;
+
+    @Option(names = "--turn-in", defaultValue = "50", paramLabel = "N", description = "User tokens per turn (default: ${DEFAULT-VALUE}).")
+    int turnIn;
+
+    @Option(names = "--turn-out", defaultValue = "30", paramLabel = "N", description = "Generated tokens per turn (default: ${DEFAULT-VALUE}).")
+    int turnOut;
+
+    @Option(names = "--prefill-tokens", paramLabel = "N", description = "Prompt length for prefill speed (default 256; smoke 32).")
+    Integer prefillTokens;
+
+    @Option(names = "--decode-tokens", paramLabel = "N", description = "Tokens generated for decode speed (default 32; smoke 8).")
+    Integer decodeTokens;
+
+    @Option(names = "--store-threads", split = ",", paramLabel = "N,N,...",
+            description = "Thread counts of the concurrent store run (default 1,2,4; smoke 1,2).")
+    int[] storeThreads;
+
+    @Option(names = "--store-conversations", paramLabel = "M", description = "Conversations per thread (default 4; smoke 1).")
+    Integer storeConversations;
+
+    @Option(names = "--store-turns", paramLabel = "N", description = "Turns per conversation (default 5; smoke 2).")
+    Integer storeTurns;
+
+    @Option(names = "--million-tokens", paramLabel = "N", description = "Tokens to stream (default 1000000; smoke 8192).")
+    Long millionTokens;
+
+    @Option(names = "--redis-server", defaultValue = "redis-server", paramLabel = "PATH",
+            description = "The redis-server executable to spawn (default: ${DEFAULT-VALUE}).")
+    String redisServer;
+
+    @Option(names = "--plots", paramLabel = "DIR", description = "Write PNG plots into this folder (e.g. docs).")
+    Path plots;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON results to this file.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Set<Mode> run = modes.contains(Mode.all) ? EnumSet.of(Mode.turns, Mode.throughput, Mode.store, Mode.million)
+                : EnumSet.copyOf(modes);
+        PrintStream log = System.err;
+        BenchOptions o = new BenchOptions(smoke, device, gateInit, segmentLength, threads, turnIn, turnOut,
+                redisServer, plots, log);
+        Engine.getInstance(); // the backend first, so the thread setting below sticks
+        TorchThreads.set(threads);
+        JsonObject results = new JsonObject();
+        results.addProperty("smoke", smoke);
+        results.add("machine", machine());
+        Path main = models.get(0);
+        if (run.contains(Mode.throughput)) {
+            long[] clock = clock();
+            results.add("throughput", withCpu(ThroughputBench.run(models, o, or(prefillTokens, 256, 32),
+                    or(decodeTokens, 32, 8)), clock));
+        }
+        if (run.contains(Mode.turns) || run.contains(Mode.store)) {
+            try (RedisServer redis = RedisServer.start(redisServer)) {
+                if (run.contains(Mode.turns)) {
+                    int n = or(turns, 500, 6);
+                    int[] samples = sampleTurns != null ? sampleTurns
+                            : smoke ? new int[] {1, 3, 6} : new int[] {1, 10, 25, 50, 100, 150, 200};
+                    long[] clock = clock();
+                    results.add("turns", withCpu(TurnsBench.run(main, o, n, samples, redis), clock));
+                }
+                if (run.contains(Mode.store)) {
+                    long[] clock = clock();
+                    results.add("store", withCpu(StoreBench.run(main, models, o, redis,
+                            storeThreads != null ? storeThreads : smoke ? new int[] {1, 2} : new int[] {1, 2, 4},
+                            or(storeConversations, 4, 1), or(storeTurns, 5, 2)), clock));
+                }
+            }
+        }
+        if (run.contains(Mode.million)) {
+            long[] clock = clock();
+            results.add("million", withCpu(MillionBench.run(main, o, millionTokens != null ? millionTokens
+                    : smoke ? 8_192 : 1_000_000), clock));
+        }
+        results.getAsJsonObject("machine").addProperty("load_average_end", loadAverage());
+        String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                .toJson(results);
+        if (out != null) {
+            Path parent = out.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+        }
+        PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        stdout.println(json);
+        return 0;
+    }
+
+    /** Wall clock and this process's CPU time, both in ns. */
+    private static long[] clock() {
+        return new long[] {System.nanoTime(), processCpuNanos()};
+    }
+
+    /**
+     * Adds the mode's wall time and the CPU time this process got meanwhile: on a machine shared with other work,
+     * cpu_share (CPU seconds per wall second, up to the core count) says how much of the machine the run really had.
+     */
+    private static JsonObject withCpu(JsonObject result, long[] start) {
+        double wall = (System.nanoTime() - start[0]) / 1e9;
+        double cpu = (processCpuNanos() - start[1]) / 1e9;
+        result.addProperty("wall_s", Math.round(wall * 100) / 100.0);
+        result.addProperty("process_cpu_s", Math.round(cpu * 100) / 100.0);
+        result.addProperty("cpu_share", Math.round(cpu / wall * 1000) / 1000.0);
+        return result;
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    private int or(Integer value, int normal, int smokeValue) {
+        return value != null ? value : smoke ? smokeValue : normal;
+    }
+
+    private JsonObject machine() {
+        JsonObject m = new JsonObject();
+        m.addProperty("time_utc", Instant.now().toString());
+        m.addProperty("cpu", procField("/proc/cpuinfo", "model name"));
+        m.addProperty("cores", Runtime.getRuntime().availableProcessors());
+        m.addProperty("memory", procField("/proc/meminfo", "MemTotal"));
+        m.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        m.addProperty("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        Engine engine = Engine.getInstance();
+        m.addProperty("backend", engine.getEngineName() + " " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ")");
+        m.addProperty("device", device);
+        m.addProperty("intra_op_threads", TorchThreads.get());
+        m.addProperty("load_average_start", loadAverage());
+        m.addProperty("args", String.join(" ", Arrays.stream(models.toArray()).map(String::valueOf).toList()));
+        return m;
+    }
+
+    private static String procField(String file, String field) {
+        try {
+            return Files.readAllLines(Path.of(file)).stream().filter(l -> l.startsWith(field))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.infini.tools.eval;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * Free phrasings for telling and asking facts in a chat, and small talk between them: the sentence sets of recall
+ * training and of the held-out chat-recall evaluation. Each set is split by {@link HeldOut} on the sentence's text;
+ * training draws only from {@link HeldOut#TRAIN}, the evaluation from {@link HeldOut#TEST}. {@code {v}} marks where
+ * the value goes.
+ */
+public final class FactTemplates {
+
+    /** Where a slot's values come from. */
+    public enum Values {
+        /** first names, or invented syllable words */
+        NAME,
+        /** city names */
+        CITY,
+        /** digit strings of 1 to 6 digits */
+        NUMBER,
+        /** dictionary words, or invented syllable words */
+        WORD
+    }
+
+    /**
+     * A kind of fact: how a user tells it, how they ask for it, and how the answer is phrased.
+     *
+     * @param name    short name for reports
+     * @param values  where its values come from
+     */
+    public record Slot(String name, Values values, List<String> tell, List<String> ask, List<String> answer) {
+
+        /** This slot with every sentence set cut to one part. */
+        public Slot part(HeldOut part) {
+            return new Slot(name, values, part.select(tell), part.select(ask), part.select(answer));
+        }
+    }
+
+    /** The kinds of fact, with all their sentences (both parts). */
+    public static final List<Slot> SLOTS = List.of(
+            new Slot("name", Values.NAME, List.of(
+                    "My name is {v}.", "Hi, I'm {v}!", "Hey there, I'm {v}, nice to meet you!", "Call me {v}.",
+                    "You can call me {v}.", "People call me {v}.", "The name's {v}.", "I am {v}, by the way.",
+                    "Hello! {v} here.", "My friends call me {v}.", "Just so you know, my name is {v}.",
+                    "I'm called {v}.", "Let me introduce myself: I am {v}.", "Hi, this is {v} speaking.",
+                    "My first name is {v}.", "Good morning, my name is {v}. Please remember it."),
+                    List.of("What is my name?", "Do you remember what I'm called?", "What did I say my name was?",
+                            "Who am I?", "Can you tell me my name?", "What's my name again?",
+                            "Do you know my name?", "Remind me, what is my name?", "What do people call me?",
+                            "Say my name, please."),
+                    List.of("Your name is {v}.", "You are {v}.", "You told me your name is {v}.", "You're {v}.",
+                            "You said your name is {v}.", "Of course, you are {v}.", "Your name is {v}, right?",
+                            "I remember: you are {v}.")),
+            new Slot("city", Values.CITY, List.of(
+                    "I live in {v}.", "I'm from {v}.", "My home is in {v}.", "I grew up in {v}.",
+                    "These days I live in {v}.", "I just moved to {v}.", "My town is {v}.",
+                    "I was born in {v} and still live there.", "Home for me is {v}.", "I'm writing from {v}.",
+                    "My family lives in {v}.", "We have a house in {v}."),
+                    List.of("Where do I live?", "Which city am I from?", "Do you remember where I live?",
+                            "Where is my home?", "What town did I mention?", "Where did I say I live?",
+                            "Can you tell me where I'm from?", "Which place is my home?"),
+                    List.of("You live in {v}.", "You are from {v}.", "Your home is in {v}.", "You said {v}.",
+                            "You told me you live in {v}.", "It is {v}.", "You mentioned {v}.",
+                            "You live in {v}, you told me.", "Home is {v} for you.", "I believe you live in {v}.",
+                            "Your city is {v}.", "You come from {v}.")),
+            new Slot("pet", Values.NAME, List.of(
+                    "My dog is called {v}.", "I have a cat named {v}.", "Our puppy's name is {v}.",
+                    "My pet is called {v}.", "My hamster is named {v}.", "We call our dog {v}.",
+                    "I have a parrot called {v}.", "My kitten's name is {v}.", "Our horse is named {v}.",
+                    "My little rabbit is called {v}.", "The dog's name is {v}.", "My goldfish is called {v}.",
+                    "My pony is named {v}.", "I have a dog named {v}.", "My cat's name is {v}.",
+                    "I call my turtle {v}."),
+                    List.of("What is my pet called?", "What's the name of my pet?", "Do you remember my pet's name?",
+                            "What did I name my pet?", "What is my animal's name?", "Can you tell me my pet's name?",
+                            "How is my pet called?", "Which name did my pet have?",
+                            "Which name does my pet have?", "What is the name of my animal?",
+                            "What was the name of my pet?", "What do I call my pet?", "Remind me of my pet's name."),
+                    List.of("Your pet is called {v}.", "Its name is {v}.", "Your pet's name is {v}.",
+                            "You named it {v}.", "It is called {v}.", "You told me it is {v}.",
+                            "The name is {v}.", "You named your pet {v}.", "The name of your pet is {v}.",
+                            "Your pet is named {v}.", "It's {v}.")),
+            new Slot("number", Values.NUMBER, List.of(
+                    "My lucky number is {v}.", "My favourite number is {v}.", "My room number is {v}.",
+                    "The code for my locker is {v}.", "My house number is {v}.", "Remember this number: {v}.",
+                    "My ticket number is {v}.", "My order number is {v}.", "The number I picked is {v}.",
+                    "Please note my number, {v}.", "My badge number is {v}.", "Our table is number {v}."),
+                    List.of("What is my number?", "Which number did I tell you?", "Do you remember my number?",
+                            "What was the number I gave you?", "Can you repeat my number?",
+                            "What number did I mention?", "Tell me my number again.", "What's the number I said?",
+                            "What number did I give you?", "What was my number again?", "Remind me of my number."),
+                    List.of("Your number is {v}.", "It is {v}.", "The number is {v}.", "You told me {v}.",
+                            "You said {v}.", "It was {v}.", "Your number was {v}.", "Your number? {v}.",
+                            "The number was {v}.", "You gave me {v}.", "That was {v}.")),
+            new Slot("word", Values.WORD, List.of(
+                    "The secret word is {v}.", "My password is {v}.", "Remember the word {v}.",
+                    "Our code word is {v}.", "My favourite word is {v}.", "The magic word is {v}.",
+                    "Keep this word in mind: {v}.", "The word of the day is {v}.", "My nickname is {v}.",
+                    "The answer to the riddle is {v}.", "The name of my boat is {v}.", "My band is called {v}.",
+                    "The secret password is {v}.", "Please remember the word {v}.", "Here is a word for you: {v}.",
+                    "My secret word is {v}.", "The key word is {v}.", "Don't forget the word {v}."),
+                    List.of("What is the secret word?", "Which word did I tell you?", "Do you remember the word?",
+                            "What was the word I gave you?", "Can you repeat the word?", "What word did I mention?",
+                            "Tell me the word again.", "What's the word I said?"),
+                    List.of("The word is {v}.", "It is {v}.", "You told me {v}.", "You said {v}.",
+                            "The word was {v}.", "It was {v}.", "Your word is {v}.", "Your word was {v}.",
+                            "It's the word {v}.", "You gave me the word {v}.", "That word is {v}.")));
+
+    /** Replies to a fact being told; they do not repeat the value. */
+    public static final List<String> ACKNOWLEDGEMENTS = List.of(
+            "Got it, I'll remember that.", "Thanks for telling me.", "Noted!", "Okay, I will keep that in mind.",
+            "Good to know.", "Sure, I have made a note of it.", "Thank you, that is nice to know.",
+            "I will remember that.", "All right.", "Understood.", "Nice! Tell me more.", "How lovely.",
+            "I see. Thanks!", "Okay!", "That is good to hear.", "Wonderful, thank you.", "Thanks, good to know.",
+            "Great, thank you!", "Perfect, I've got it.", "Okay, I have written that down.",
+            "Lovely, thanks for sharing.", "Alright, noted.", "I'll keep that in mind.", "Sure thing.");
+
+    /** A small-talk turn: a message and a reply about it. */
+    public record SmallTalk(String message, String reply) {
+    }
+
+    /** Small talk on many topics; split on the message. */
+    public static final List<SmallTalk> SMALL_TALK = List.of(
+            new SmallTalk("How are you today?", "I'm doing well, thank you. How about you?"),
+            new SmallTalk("What a rainy day it is.", "Rain can be cozy. A warm drink and a good book help."),
+            new SmallTalk("Can you recommend a good book?", "Many people enjoy a classic adventure story. "
+                    + "What kind of books do you like?"),
+            new SmallTalk("I had pasta for lunch.", "Pasta is a fine choice. Did you make it yourself?"),
+            new SmallTalk("Do you like music?", "I enjoy talking about music. Which songs do you like?"),
+            new SmallTalk("I'm going for a walk later.", "A walk is a good idea. Fresh air clears the head."),
+            new SmallTalk("What should I cook tonight?", "A simple soup with bread is quick and warm."),
+            new SmallTalk("I watched a movie yesterday.", "Nice! Was it funny or exciting?"),
+            new SmallTalk("It is very hot outside.", "Stay in the shade and drink plenty of water."),
+            new SmallTalk("Tell me a joke.", "Why did the scarecrow win a prize? Because he was outstanding in his "
+                    + "field."),
+            new SmallTalk("I'm tired after work.", "Long days are hard. Try to rest a little this evening."),
+            new SmallTalk("Any tips for sleeping better?", "Go to bed at the same time and keep the room dark."),
+            new SmallTalk("I started learning the guitar.", "That is great! A few minutes of practice each day "
+                    + "adds up."),
+            new SmallTalk("What is your favourite season?", "Many people love autumn, with its colours and cool "
+                    + "air."),
+            new SmallTalk("My train was late again.", "That is annoying. I hope the rest of your day goes better."),
+            new SmallTalk("I want to plant a garden.", "Start with a few easy plants like herbs or tomatoes."),
+            new SmallTalk("How do I make good coffee?", "Use fresh beans, clean water and the right grind."),
+            new SmallTalk("I'm planning a trip.", "How exciting! Where would you like to go?"),
+            new SmallTalk("The weekend went by too fast.", "Weekends always do. Did you do anything fun?"),
+            new SmallTalk("I need to clean my flat.", "Put on some music and do one room at a time."),
+            new SmallTalk("What do you think about painting?", "Painting is a calm way to spend an afternoon."),
+            new SmallTalk("My friend is visiting tomorrow.", "That sounds lovely. Do you have plans together?"),
+            new SmallTalk("I can't decide what to wear.", "Something comfortable is usually the right choice."),
+            new SmallTalk("Is it good to drink tea at night?", "Herbal tea without caffeine is fine in the "
+                    + "evening."),
+            new SmallTalk("I read an article about space.", "Space is fascinating. What was it about?"),
+            new SmallTalk("My phone battery died.", "That happens. Charging it overnight usually helps."),
+            new SmallTalk("I love the sea.", "The sea is wonderful. The sound of the waves is so calming."),
+            new SmallTalk("What games do you like?", "Board games with friends are a lot of fun."),
+            new SmallTalk("I baked a cake today.", "Yum! What kind of cake was it?"),
+            new SmallTalk("Do you know any good exercises?", "Walking, stretching and a few squats are a good "
+                    + "start."),
+            new SmallTalk("The news was sad today.", "I'm sorry. It can help to talk about it with someone."),
+            new SmallTalk("I finished a big project.", "Congratulations! You should be proud of yourself."),
+            new SmallTalk("My neighbour is very loud.", "Maybe a friendly talk with them could help."),
+            new SmallTalk("What is a good gift for a child?", "Books, puzzles and crayons are always welcome."),
+            new SmallTalk("I feel a bit lonely.", "I'm here to talk. Maybe call a friend later too."),
+            new SmallTalk("Snow is falling outside.", "How pretty! Stay warm if you go out."),
+            new SmallTalk("How can I learn a new language?", "A little every day works best, with songs and "
+                    + "simple books."),
+            new SmallTalk("I went to the market this morning.", "Did you find anything nice there?"),
+            new SmallTalk("Trains or planes?", "Trains are relaxing; planes are fast. It depends on the trip."),
+            new SmallTalk("What are you doing this weekend?", "I'm always here to chat. What are your plans?"),
+            new SmallTalk("My coffee is cold.", "Cold coffee is sad. Maybe warm it up or make a fresh cup."),
+            new SmallTalk("I love cats.", "Cats are wonderful. They are calm, funny and very curious."),
+            new SmallTalk("My sister got married.", "Congratulations to her! Was it a big wedding?"),
+            new SmallTalk("Do you like football?", "Football is exciting to watch. Do you have a favourite team?"),
+            new SmallTalk("I just woke up.", "Good morning! A glass of water and some breakfast will help."),
+            new SmallTalk("I'm learning to cook.", "That is a useful skill. Start with simple dishes like eggs "
+                    + "and rice."),
+            new SmallTalk("The bus was full today.", "Crowded buses are tiring. I hope you found a seat."),
+            new SmallTalk("I'm reading a mystery novel.", "Mysteries are fun. Do you have a guess who did it?"),
+            new SmallTalk("I bought new shoes.", "Nice! Are they comfortable for walking?"),
+            new SmallTalk("Why is the sky blue?", "Air scatters blue light more than red light, so the sky looks "
+                    + "blue."));
+
+    private FactTemplates() {
+    }
+
+    /** The slots with each sentence set cut to one part. */
+    public static List<Slot> slots(HeldOut part) {
+        return SLOTS.stream().map(s -> s.part(part)).toList();
+    }
+
+    /** The acknowledgements of one part. */
+    public static List<String> acknowledgements(HeldOut part) {
+        return part.select(ACKNOWLEDGEMENTS);
+    }
+
+    /** The small talk of one part (split on the message). */
+    public static List<SmallTalk> smallTalk(HeldOut part) {
+        return SMALL_TALK.stream().filter(t -> part.holds(t.message())).toList();
+    }
+
+    /** A sentence with its {@code {v}} filled. */
+    public static String fill(String template, String value) {
+        return template.replace("{v}", value);
+    }
+
+    /** A random element. */
+    public static <T> T pick(RandomGenerator random, List<T> items) {
+        return items.get(random.nextInt(items.size()));
+    }
+}

@@ -1,0 +1,486 @@
+package dev.infini.tools.train;
+
+import dev.infini.tools.eval.ChatScript;
+import dev.infini.tools.eval.FactTemplates;
+import dev.infini.tools.eval.HeldOut;
+import dev.infini.tools.eval.OpenData;
+import dev.infini.tools.eval.PasskeyPrompt;
+import dev.infini.engine.tokenizer.ChatFormat;
+import dev.infini.engine.tokenizer.InfiniTokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * Training sequences for general in-context recall, drawn only from the {@link HeldOut#TRAIN} part of every list,
+ * template set and corpus of {@link OpenData} and {@link FactTemplates}:
+ * <ul>
+ *   <li><b>copy</b>: a stream that repeats with a period, so every token after the first period is a copy. A third of
+ *   the streams are tokens of the <i>alphabet</i>, the vocabulary ordered by falling frequency in the training prose
+ *   and cut to a size that doubles every {@code alphabetDoublingSteps} steps from {@code alphabetStart}: a copy head
+ *   forms in ~150 steps for 20 symbols but not within 500 for 600, so it first learns on few symbols and then meets
+ *   the rest. The others are open-list values (names, cities, words, numbers, made-up words) or prose;</li>
+ *   <li><b>associative recall</b>: key–value pairs, then queries of the keys whose values are the targets; half of
+ *   them token pairs from the alphabet, half {@code name = value} lines of open-list values;</li>
+ *   <li><b>chat</b>: the sample app's chat format, 1–3 facts told in free phrasing, filler turns (small talk, or a
+ *   corpus sentence and the sentences after it), and questions at any offset whose answers carry the weight;</li>
+ *   <li><b>passkey</b>: the paper's task with a haystack of corpus prose (or its own filler in a third), the key of
+ *   1–6 digits, the question anywhere;</li>
+ *   <li><b>prose</b>: windows of the corpora so replies stay grammatical.</li>
+ * </ul>
+ * Validation uses the same chat builder on the {@link HeldOut#TEST} part: values, phrasings, small talk and corpus
+ * documents never trained on, the question about three segments or more after the facts (at least one segment
+ * folded between them).
+ */
+public final class RecallData implements SequenceSource {
+
+    /**
+     * Shares of the five kinds of sequence (normalised by their sum) and the alphabet curriculum.
+     *
+     * @param alphabetStart         symbols of the alphabet at step 0
+     * @param alphabetDoublingSteps steps over which the alphabet doubles (smoothly)
+     */
+    public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
+                      int alphabetStart, long alphabetDoublingSteps) {
+        public Mix {
+            if (copy < 0 || associative < 0 || chat < 0 || passkey < 0 || prose < 0
+                    || copy + associative + chat + passkey + prose <= 0) {
+                throw new IllegalArgumentException("shares must be >= 0 with a positive sum");
+            }
+            if (alphabetStart < 2 || alphabetDoublingSteps < 1) {
+                throw new IllegalArgumentException(
+                        "the alphabet starts at 2 symbols or more and doubles over 1 step or more");
+            }
+        }
+    }
+
+    /** The sentences each sequence builder draws from, for one part. */
+    private record Material(HeldOut part, List<FactTemplates.Slot> slots, List<String> acknowledgements,
+                            List<FactTemplates.SmallTalk> smallTalk, List<String[]> documents, int[] prose) {
+    }
+
+    private static final int SENTENCES = 400_000;
+
+    private final InfiniTokenizer tokenizer;
+    private final int bos;
+    private final int eos;
+    private final int segmentLength;
+    private final Mix mix;
+    private final OpenData data;
+    private final Material train;
+    private final Material test;
+    private final int[] alphabet;
+    private final int[] taskTokens;
+    private final int[] questionTokens;
+    private final int[] templateFiller;
+
+    /**
+     * @param proseTokens tokens of training prose to hold (the passkey haystacks, copy streams and prose windows)
+     */
+    public RecallData(InfiniTokenizer tokenizer, int bosTokenId, int eosTokenId, int vocabSize, int segmentLength,
+                      Mix mix, OpenData data, int proseTokens) {
+        this.tokenizer = tokenizer;
+        this.bos = bosTokenId;
+        this.eos = eosTokenId;
+        this.segmentLength = segmentLength;
+        this.mix = mix;
+        this.data = data;
+        this.train = material(HeldOut.TRAIN, proseTokens);
+        this.test = material(HeldOut.TEST, 0);
+        if (train.prose().length < 8 * segmentLength) {
+            throw new IllegalArgumentException("the training part holds only " + train.prose().length
+                    + " prose tokens; load more (--prose-tokens) or more documents");
+        }
+        this.alphabet = alphabet(train.prose(), vocabSize);
+        PasskeyPrompt prompt = new PasskeyPrompt(tokenizer, bosTokenId);
+        this.taskTokens = tokenizer.encode(PasskeyPrompt.TASK, false);
+        this.questionTokens = prompt.question();
+        this.templateFiller = prompt.filler();
+    }
+
+    private Material material(HeldOut part, int proseTokens) {
+        // documents in an order that interleaves the corpora and depends only on their identifiers
+        List<OpenData.Document> documents = new ArrayList<>(data.documents(part));
+        documents.sort(Comparator.comparingInt((OpenData.Document d) -> Integer.reverse(d.id().hashCode()))
+                .thenComparing(OpenData.Document::id));
+        List<String[]> sentences = new ArrayList<>();
+        int count = 0;
+        for (OpenData.Document d : documents) {
+            String[] split = Arrays.stream(d.text().replaceAll("\\s+", " ").split("(?<=[.!?])\\s+(?=[A-Z\"])"))
+                    .map(String::strip).filter(s -> s.length() >= 15 && s.length() <= 300).toArray(String[]::new);
+            if (split.length >= 2 && count < SENTENCES) {
+                sentences.add(split);
+                count += split.length;
+            }
+        }
+        int[] prose = proseTokens > 0
+                ? ProseCorpus.tokens(tokenizer, documents.stream().map(OpenData.Document::text).toList(), proseTokens)
+                : new int[0];
+        return new Material(part, FactTemplates.slots(part), FactTemplates.acknowledgements(part),
+                FactTemplates.smallTalk(part), sentences, prose);
+    }
+
+    /** Token ids 3.. (after unk, BOS, EOS) by falling frequency in the prose, ties by id. */
+    static int[] alphabet(int[] prose, int vocabSize) {
+        long[] counts = new long[vocabSize];
+        for (int t : prose) {
+            counts[t]++;
+        }
+        return IntStream.range(3, vocabSize).boxed()
+                .sorted(Comparator.comparingLong((Integer t) -> -counts[t]).thenComparingInt(t -> t))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    /** How many symbols of the alphabet copy and associative-recall streams use at a step. */
+    public int alphabetSize(long step) {
+        double size = mix.alphabetStart() * Math.pow(2, (double) step / mix.alphabetDoublingSteps());
+        return (int) Math.min(alphabet.length, Math.round(size));
+    }
+
+    /** The alphabet in its curriculum order (most frequent first). */
+    int[] alphabet() {
+        return alphabet.clone();
+    }
+
+    @Override
+    public TrainingData.Sample sample(SplittableRandom random, int length, long step) {
+        double total = mix.copy() + mix.associative() + mix.chat() + mix.passkey() + mix.prose();
+        double r = random.nextDouble() * total;
+        if ((r -= mix.copy()) < 0) {
+            return copy(random, length, step);
+        }
+        if ((r -= mix.associative()) < 0) {
+            return associative(random, length, step);
+        }
+        if ((r -= mix.chat()) < 0) {
+            return chat(random, length);
+        }
+        if (r - mix.passkey() < 0) {
+            return passkey(random, length);
+        }
+        return prose(random, length);
+    }
+
+    @Override
+    public TrainingData.Sample validation(SplittableRandom random, int length) {
+        return chat(random, length, test, 3 * segmentLength);
+    }
+
+    @Override
+    public String validationName() {
+        return "held-out chat recall";
+    }
+
+    /** A sequence under construction: tokens, and the weight of predicting each one. */
+    private static final class Sequence {
+        final int[] ids;
+        final float[] weights;
+        int size;
+
+        Sequence(int length) {
+            ids = new int[length + 1];
+            weights = new float[length];
+        }
+
+        int left() {
+            return ids.length - size;
+        }
+
+        /** Appends as many of the tokens as fit, each predicted with the weight; returns where they start. */
+        int add(int[] tokens, float weight) {
+            int start = size;
+            for (int i = 0; i < tokens.length && size < ids.length; i++) {
+                if (size > 0) {
+                    weights[size - 1] = weight;
+                }
+                ids[size++] = tokens[i];
+            }
+            return start;
+        }
+
+        void weigh(int from, int count, float weight) {
+            for (int t = Math.max(1, from); t < from + count && t < ids.length; t++) {
+                weights[t - 1] = weight;
+            }
+        }
+    }
+
+    /** A chat of the training part, questions anywhere after the facts. */
+    TrainingData.Sample chat(SplittableRandom random, int length) {
+        return chat(random, length, train, 0);
+    }
+
+    /**
+     * A chat: facts told in free phrasing, filler turns, questions at random offsets. The value's first mention is
+     * left out of the loss (it cannot be predicted); each answer weighs {@code answerWeight}.
+     *
+     * @param minGap tokens at least between the end of the facts and the first question
+     */
+    private TrainingData.Sample chat(SplittableRandom random, int length, Material material, int minGap) {
+        Sequence s = new Sequence(length);
+        s.add(new int[] {bos}, 1f);
+        s.add(tokenizer.encode(ChatFormat.system(ChatScript.SYSTEM), false), 1f);
+        List<FactTemplates.Slot> slots = new ArrayList<>(material.slots());
+        for (int i = slots.size() - 1; i > 0; i--) {
+            java.util.Collections.swap(slots, i, random.nextInt(i + 1));
+        }
+        int told = 1 + random.nextInt(Math.min(3, slots.size()));
+        String[] values = new String[told];
+        for (int i = 0; i < told; i++) {
+            values[i] = data.value(slots.get(i).values(), material.part(), random);
+            int[] turn = user(FactTemplates.fill(FactTemplates.pick(random, slots.get(i).tell()), values[i]));
+            int start = s.add(turn, 1f);
+            int[] value = tokenizer.encodeAfterSpace(values[i]);
+            int at = TrainingData.indexOf(turn, value, 0);
+            if (at >= 0) {
+                s.weigh(start + at, value.length, 0f);
+            }
+            s.add(assistant(FactTemplates.pick(random, material.acknowledgements())), 1f);
+        }
+        int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
+        int[] newline = tokenizer.encode(ChatFormat.TURN_END, false);
+        int answerStart = -1;
+        int answerLength = 0;
+        while (true) {
+            int i = random.nextInt(told);
+            FactTemplates.Slot slot = slots.get(i);
+            int[] question = user(FactTemplates.pick(random, slot.ask()));
+            int[] answer = tokenizer.encode(FactTemplates.fill(FactTemplates.pick(random, slot.answer()), values[i]),
+                    false);
+            int need = question.length + prefix.length + answer.length + 1;
+            int left = s.left() - need;
+            if (left < 0) {
+                break;
+            }
+            int lowest = answerStart < 0 ? Math.min(left, minGap) : 0;
+            if (answerStart < 0 && minGap > 0 && left < minGap) {
+                break; // the first question cannot be far enough from the facts
+            }
+            filler(random, s, material, lowest + random.nextInt(left - lowest + 1), false);
+            s.add(question, 1f);
+            s.add(prefix, 1f);
+            int start = s.add(answer, mix.answerWeight());
+            s.add(new int[] {eos}, mix.answerWeight());
+            if (answerStart < 0) {
+                int[] value = tokenizer.encodeAfterSpace(values[i]);
+                int at = TrainingData.indexOf(answer, value, 0);
+                answerStart = at >= 0 ? start + at : start;
+                answerLength = at >= 0 ? value.length : answer.length;
+            }
+            s.add(newline, 1f);
+        }
+        if (answerStart < 0) {
+            throw new IllegalArgumentException("a sequence of " + length + " tokens cannot hold a chat with a question "
+                    + minGap + " tokens after its facts: use more segments per sequence");
+        }
+        filler(random, s, material, s.left(), true);
+        return new TrainingData.Sample(s.ids, s.weights, "chat", answerStart, answerLength);
+    }
+
+    /**
+     * Appends filler turns up to {@code tokens} tokens. Without {@code cut} only whole turns: a turn that would run
+     * past is swapped for another a few times, then the filler ends short of {@code tokens} by less than a turn; with
+     * {@code cut} the last turn is cut to end exactly there.
+     */
+    private void filler(SplittableRandom random, Sequence s, Material material, int tokens, boolean cut) {
+        int end = s.size + tokens;
+        int misses = 0;
+        while (s.size < end && misses < 8) {
+            int[] turn = fillerTurn(random, material);
+            if (s.size + turn.length > end && !cut) {
+                misses++;
+                continue;
+            }
+            s.add(Arrays.copyOf(turn, Math.min(turn.length, end - s.size)), 1f);
+        }
+    }
+
+    /** Small talk, or a corpus sentence as the message and the one or two after it as the reply: half each. */
+    private int[] fillerTurn(SplittableRandom random, Material material) {
+        if (random.nextBoolean() || material.documents().isEmpty()) {
+            FactTemplates.SmallTalk talk = FactTemplates.pick(random, material.smallTalk());
+            return TrainingData.concat(user(talk.message()), assistant(talk.reply()));
+        }
+        String[] sentences = FactTemplates.pick(random, material.documents());
+        int at = random.nextInt(sentences.length - 1);
+        int replyEnd = Math.min(sentences.length, at + 2 + random.nextInt(2));
+        return TrainingData.concat(user(sentences[at]),
+                assistant(String.join(" ", Arrays.copyOfRange(sentences, at + 1, replyEnd))));
+    }
+
+    /**
+     * The passkey task: BOS, task description, haystack, needle, haystack, question, the key and a full stop (the
+     * answer), then haystack to the end. The haystack is a window of training prose, or the paper's filler in a third
+     * of the sequences; the key is 5 digits in half of them, otherwise 1–6; the question anywhere after the needle.
+     */
+    TrainingData.Sample passkey(SplittableRandom random, int length) {
+        String key;
+        do {
+            key = random.nextBoolean() ? PasskeyPrompt.randomKey(random, 5) : OpenData.number(random);
+        } while (!HeldOut.TRAIN.holds(key));
+        int[] needle = tokenizer.encode(PasskeyPrompt.needleText(key), false);
+        int[] answer = tokenizer.encode(key + ".", false);
+        int fixed = 1 + taskTokens.length + needle.length + questionTokens.length + answer.length;
+        int haystack = length + 1 - fixed;
+        if (haystack < 0) {
+            throw new IllegalArgumentException("a sequence of " + length + " tokens cannot hold a passkey prompt");
+        }
+        int[] hay = new int[haystack];
+        if (random.nextInt(3) == 0) {
+            int offset = random.nextInt(templateFiller.length);
+            for (int t = 0; t < haystack; t++) {
+                hay[t] = templateFiller[(offset + t) % templateFiller.length];
+            }
+        } else {
+            int start = random.nextInt(train.prose().length - haystack);
+            System.arraycopy(train.prose(), start, hay, 0, haystack);
+        }
+        int after = random.nextInt(haystack / 4 + 1);
+        int before = random.nextInt(haystack - after + 1);
+        Sequence s = new Sequence(length);
+        s.add(new int[] {bos}, 1f);
+        s.add(taskTokens, 1f);
+        s.add(Arrays.copyOfRange(hay, 0, before), 1f);
+        int needleAt = s.add(needle, 1f);
+        int[] digits = tokenizer.encodeAfterSpace(key);
+        int mention = TrainingData.indexOf(needle, digits, 0);
+        if (mention >= 0) {
+            s.weigh(needleAt + mention, digits.length, 0f);
+        }
+        s.add(Arrays.copyOfRange(hay, before, haystack - after), 1f);
+        s.add(questionTokens, 1f);
+        int answerStart = s.add(answer, mix.answerWeight());
+        s.add(Arrays.copyOfRange(hay, haystack - after, haystack), 1f);
+        return new TrainingData.Sample(s.ids, s.weights, "passkey", answerStart, tokenizer.encode(key, false).length);
+    }
+
+    /**
+     * A copy stream with a period of N/8 to 2.5 N tokens (half of them inside one segment): alphabet symbols, open-list
+     * values or prose, a third each; every token after the first period is a target.
+     */
+    TrainingData.Sample copy(SplittableRandom random, int length, long step) {
+        int shortest = Math.max(2, segmentLength / 8);
+        int period = random.nextBoolean() ? shortest + random.nextInt(Math.max(1, segmentLength / 2 - shortest))
+                : segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
+        period = Math.min(period, length - 1);
+        int[] stream = switch (random.nextInt(3)) {
+            case 0 -> symbols(random, period, step);
+            case 1 -> values(random, period);
+            default -> proseWindow(random, period);
+        };
+        return repeat(stream, length);
+    }
+
+    /** BOS, then the stream repeated to the end; every token after its first reading is a target. */
+    TrainingData.Sample repeat(int[] stream, int length) {
+        Sequence s = new Sequence(length);
+        s.add(new int[] {bos}, 0f);
+        s.add(stream, 0f);
+        while (s.left() > 0) {
+            s.add(stream, 1f);
+        }
+        return new TrainingData.Sample(s.ids, s.weights, "copy", 0, 0);
+    }
+
+    /**
+     * Associative recall: pairs, then queries whose values are the targets (each key's first pair is the only
+     * place its value appears). Half token pairs of the alphabet, half {@code key = value} lines of open-list values.
+     */
+    TrainingData.Sample associative(SplittableRandom random, int length, long step) {
+        Sequence s = new Sequence(length);
+        s.add(new int[] {bos}, 0f);
+        List<int[]> keys = new ArrayList<>();
+        List<int[]> values = new ArrayList<>();
+        if (random.nextBoolean()) {
+            int size = alphabetSize(step);
+            int pairs = Math.max(1, Math.min(size, 2 + random.nextInt(Math.max(1, length / 6))));
+            int[] order = IntStream.range(0, size).toArray();
+            for (int i = 0; i < pairs; i++) {
+                int j = i + random.nextInt(size - i);
+                int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+                keys.add(new int[] {alphabet[order[i]]});
+                values.add(new int[] {alphabet[random.nextInt(size)]});
+            }
+        } else {
+            int pairs = 2 + random.nextInt(Math.max(1, length / 40));
+            java.util.Set<String> used = new java.util.HashSet<>();
+            while (keys.size() < pairs) {
+                String key = data.value(OpenData.Source.FIRST_NAME, HeldOut.TRAIN, random);
+                if (used.add(key)) {
+                    keys.add(tokenizer.encode(key + " =", false));
+                    values.add(TrainingData.concat(tokenizer.encodeAfterSpace(randomValue(random)),
+                            tokenizer.encode("\n", false)));
+                }
+            }
+        }
+        for (int i = 0; i < keys.size() && s.left() > 0; i++) {
+            s.add(keys.get(i), 0f);
+            s.add(values.get(i), 0f);
+        }
+        int answerStart = -1;
+        int answerLength = 0;
+        while (s.left() > 0) {
+            int i = random.nextInt(keys.size());
+            s.add(keys.get(i), 0f);
+            int start = s.add(values.get(i), 1f);
+            if (answerStart < 0 && start < s.ids.length) {
+                answerStart = start;
+                answerLength = Math.min(values.get(i).length, s.ids.length - start);
+            }
+        }
+        return new TrainingData.Sample(s.ids, s.weights, "associative", Math.max(answerStart, 0), answerLength);
+    }
+
+    /** A window of training prose, every token weighted 1. */
+    TrainingData.Sample prose(SplittableRandom random, int length) {
+        int start = random.nextInt(train.prose().length - length - 1);
+        float[] weights = new float[length];
+        Arrays.fill(weights, 1f);
+        return new TrainingData.Sample(Arrays.copyOfRange(train.prose(), start, start + length + 1), weights,
+                "prose", 0, 0);
+    }
+
+    /** Symbols drawn from the alphabet as far as the curriculum has grown at a step. */
+    int[] symbols(SplittableRandom random, int count, long step) {
+        int size = alphabetSize(step);
+        return random.ints(count, 0, size).map(i -> alphabet[i]).toArray();
+    }
+
+    /** Train-part values of every source, one after another, cut to {@code count} tokens. */
+    int[] values(SplittableRandom random, int count) {
+        int[] stream = new int[count];
+        for (int n = 0; n < count; ) {
+            for (int token : tokenizer.encodeAfterSpace(randomValue(random))) {
+                if (n < count) {
+                    stream[n++] = token;
+                }
+            }
+        }
+        return stream;
+    }
+
+    private String randomValue(SplittableRandom random) {
+        OpenData.Source[] sources = OpenData.Source.values();
+        return data.value(sources[random.nextInt(sources.length)], HeldOut.TRAIN, random);
+    }
+
+    private int[] proseWindow(SplittableRandom random, int count) {
+        int start = random.nextInt(train.prose().length - count);
+        return Arrays.copyOfRange(train.prose(), start, start + count);
+    }
+
+    private int[] user(String content) {
+        return tokenizer.encode(ChatFormat.user(content), false);
+    }
+
+    private int[] assistant(String content) {
+        return TrainingData.concat(tokenizer.encode(ChatFormat.assistant(content), false), new int[] {eos},
+                tokenizer.encode(ChatFormat.TURN_END, false));
+    }
+}

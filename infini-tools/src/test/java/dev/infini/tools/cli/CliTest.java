@@ -1,0 +1,204 @@
+package dev.infini.tools.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.infini.engine.SharedData;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line end to end, on the real stories260k checkpoint and on random checkpoints it writes. */
+class CliTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream originalOut;
+    private PrintStream originalErr;
+
+    @BeforeEach
+    void capture() {
+        originalOut = System.out;
+        originalErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(originalOut);
+        System.setErr(originalErr);
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void generateStreamsTheGreedyStoryToStdout() {
+        int code = InfiniCli.run("generate", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "-n", "20", "Once upon a time");
+        assertThat(code).isZero();
+        // llama2.c's greedy continuation of this prompt (stories260k-golden.json)
+        assertThat(stdout()).startsWith("Once upon a time, there was a little girl named Lily.");
+    }
+
+    @Test
+    void passkeyTakesAnyTextAsTheHaystackAndEndsTheQuestionAnywhere(@TempDir Path dir) throws Exception {
+        Path filler = dir.resolve("letters.txt");
+        Files.writeString(filler, "Dear Anne, the harbour was quiet this morning and the boats stayed in.\n\n"
+                + "We walked along the cliffs and counted the gulls until the rain came.\n");
+        String prefix = dir.resolve("pk").toString();
+        int code = InfiniCli.run("passkey", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "--segment-length", "64", "--gate-init", "0", "--lengths", "512", "--depths", "0.5", "-n", "2",
+                "--filler", filler.toString(), "--align", "none", "--out", prefix);
+        assertThat(code).isZero();
+        assertThat(stdout()).contains("filler " + filler, "align none", "| 50% |");
+        JsonObject json = JsonParser.parseString(Files.readString(Path.of(prefix + "-on.json"))).getAsJsonObject();
+        assertThat(json.get("align").getAsString()).isEqualTo("none");
+        assertThat(json.get("filler").getAsString()).isEqualTo(filler.toString());
+        assertThat(InfiniCli.run("passkey", "-m", SharedData.stories260k().toString(), "--align", "sideways"))
+                .isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--align must be segment or none");
+    }
+
+    @Test
+    void heldOutTextRefusesAPartOrCorpusItDoesNotHaveBeforeFetchingAnything(@TempDir Path dir) {
+        assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--part", "middle", "-o",
+                dir.resolve("x.txt").toString())).isNotZero();
+        assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "austen", "-o",
+                dir.resolve("x.txt").toString())).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train",
+                "--corpus must be moby-dick, sotu, spam-assassin or all");
+        assertThat(dir.resolve("x.txt")).doesNotExist();
+    }
+
+    @Test
+    void perplexityJsonReportsTokensPerplexityAndSpeed(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("story.txt");
+        Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(20));
+        int code = InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "--segment-length", "64", "--json", text.toString());
+        assertThat(code).isZero();
+        JsonObject json = JsonParser.parseString(stdout().trim()).getAsJsonObject();
+        assertThat(json.get("tokens").getAsLong()).isGreaterThan(300);
+        assertThat(json.get("segments_folded").getAsLong()).isGreaterThanOrEqualTo(json.get("tokens").getAsLong() / 64);
+        // a repeated in-distribution sentence is easy for a model trained on such stories
+        assertThat(json.get("perplexity").getAsDouble()).isBetween(1.0, 5.0);
+        assertThat(json.get("tokens_per_second").getAsDouble()).isPositive();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("perplexity [");
+    }
+
+    @Test
+    void perplexityOfIdsFileEqualsPerplexityOfTheSameText(@TempDir Path dir) throws Exception {
+        String story = "Lily saw a big red ball in the park. She ran to get it.";
+        Path text = dir.resolve("story.txt");
+        Files.writeString(text, story);
+        Path ids = dir.resolve("story.ids");
+        try (var tokenizer = dev.infini.engine.tokenizer.InfiniTokenizer.load(SharedData.stories260k(), 512)) {
+            StringBuilder s = new StringBuilder();
+            for (int id : tokenizer.encode(story)) {
+                s.append(id).append('\n');
+            }
+            Files.writeString(ids, s);
+        }
+        InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "--device", "cpu", "--json",
+                "--no-progress", text.toString());
+        InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "--device", "cpu", "--json",
+                "--no-progress", "--ids", ids.toString());
+        String[] lines = stdout().trim().split("\n");
+        double fromText = JsonParser.parseString(lines[0]).getAsJsonObject().get("perplexity").getAsDouble();
+        double fromIds = JsonParser.parseString(lines[1]).getAsJsonObject().get("perplexity").getAsDouble();
+        assertThat(fromIds).isEqualTo(fromText);
+    }
+
+    @Test
+    void initWritesACheckpointThatInspectDescribes(@TempDir Path dir) {
+        Path model = dir.resolve("tiny");
+        int code = InfiniCli.run("init", model.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
+                "--segment-length", "16", "--memory-update", "delta", "--seed", "7");
+        assertThat(code).isZero();
+        out.reset();
+        code = InfiniCli.run("inspect", "-m", model.toString(), "--device", "cpu", "--json");
+        assertThat(code).isZero();
+        JsonObject json = JsonParser.parseString(stdout()).getAsJsonObject();
+        assertThat(json.get("layers").getAsInt()).isEqualTo(2);
+        assertThat(json.get("segment_length").getAsInt()).isEqualTo(16);
+        assertThat(json.get("memory_update").getAsString()).isEqualTo("delta");
+        assertThat(json.get("memory").getAsString()).isEqualTo("on");
+        // 88 + 4·(N + V + L·H·d·(d+1)) with N=16, V=512, L=2, H=2, d=16
+        assertThat(json.get("state_bytes_per_conversation").getAsLong()).isEqualTo(88 + 4L * (16 + 512 + 2 * 2 * 16 * 17));
+    }
+
+    @Test
+    void vocabGrowsTheTokenizerAndStartsEachNewEmbeddingAtTheMeanOfItsParts(@TempDir Path dir) throws Exception {
+        Path tiny = dir.resolve("tiny");
+        assertThat(InfiniCli.run("init", tiny.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
+                "--segment-length", "64", "--seed", "7")).isZero();
+        Path grown = dir.resolve("grown");
+        int code = InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "60",
+                "--prose-tokens", "0", "--chats", "40", "--passkeys", "4");
+        assertThat(code).isZero();
+        int vocab = dev.infini.engine.config.ModelConfig.read(grown).vocabSize();
+        assertThat(vocab).isEqualTo(512 + 60);
+        assertThat(stdout()).contains("vocabulary 512 -> 572");
+        var before = dev.infini.engine.weights.Checkpoint.open(tiny);
+        var after = dev.infini.engine.weights.Checkpoint.open(grown);
+        float[] oldRows = floats(before, "model.embed_tokens.weight", 512, 64);
+        float[] newRows = floats(after, "model.embed_tokens.weight", vocab, 64);
+        assertThat(java.util.Arrays.copyOf(newRows, oldRows.length)).containsExactly(oldRows);
+        assertThat(floats(after, "model.layers.1.mlp.up_proj.weight", 128, 64))
+                .containsExactly(floats(before, "model.layers.1.mlp.up_proj.weight", 128, 64));
+        // a new whole word: its row is the mean of the rows of the old tokens that spell it
+        JsonObject pieces = JsonParser.parseString(Files.readString(grown.resolve("tokenizer.json")))
+                .getAsJsonObject().getAsJsonObject("model").getAsJsonObject("vocab");
+        int checked = 0;
+        try (var old = dev.infini.engine.tokenizer.InfiniTokenizer.load(tiny, 512)) {
+            for (var e : pieces.entrySet()) {
+                int id = e.getValue().getAsInt();
+                if (id < 512 || !e.getKey().startsWith("▁")) {
+                    continue;
+                }
+                int[] parts = old.encode(e.getKey().substring(1), false);
+                for (int j = 0; j < 64; j++) {
+                    float mean = 0;
+                    for (int part : parts) {
+                        mean += oldRows[part * 64 + j] / parts.length;
+                    }
+                    assertThat(newRows[id * 64 + j]).isCloseTo(mean, org.assertj.core.data.Offset.offset(1e-6f));
+                }
+                checked++;
+            }
+        }
+        assertThat(checked).isPositive();
+        out.reset();
+        assertThat(InfiniCli.run("generate", "-m", grown.toString(), "--device", "cpu", "-n", "5",
+                "My dog is called")).isZero();
+        assertThat(stdout()).startsWith("My dog is called");
+        // an output folder that holds a checkpoint is refused, not overwritten
+        assertThat(InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "5",
+                "--prose-tokens", "0")).isNotZero();
+        assertThat(dev.infini.engine.config.ModelConfig.read(grown).vocabSize()).isEqualTo(vocab);
+    }
+
+    private static float[] floats(dev.infini.engine.weights.Checkpoint checkpoint, String name, long... shape) {
+        java.nio.FloatBuffer buffer = checkpoint.readFloats(name, shape);
+        float[] out = new float[buffer.remaining()];
+        buffer.get(out);
+        return out;
+    }
+
+    @Test
+    void badArgumentsExitWithUsageError() {
+        assertThat(InfiniCli.run("generate")).isEqualTo(2);
+        assertThat(InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "/no/such/file")).isEqualTo(2);
+    }
+}

@@ -1,0 +1,200 @@
+package dev.infini.tools.train;
+
+import dev.infini.engine.SharedData;
+import dev.infini.tools.eval.FactTemplates;
+import dev.infini.tools.eval.HeldOut;
+import dev.infini.tools.eval.OpenData;
+import dev.infini.engine.tokenizer.InfiniTokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RecallDataTest {
+
+    private static final int N = 32;
+    private static final int LENGTH = 8 * N;
+    private static final float ANSWER_WEIGHT = 3f;
+    private static InfiniTokenizer tokenizer;
+    private static OpenData open;
+    private static RecallData data;
+
+    @BeforeAll
+    static void load() {
+        tokenizer = InfiniTokenizer.load(SharedData.stories260k(), 512);
+        // small lists of made-up, easily spotted entries: whole words that only their list produces
+        List<OpenData.Document> documents = new ArrayList<>();
+        for (int d = 0; d < 60; d++) {
+            String marker = "Docmark" + letters(d);
+            StringBuilder text = new StringBuilder();
+            for (int s = 0; s < 30; s++) {
+                text.append(marker).append(" said that the river was wide and the hills were green today. ");
+            }
+            documents.add(new OpenData.Document("doc/" + d, text.toString()));
+        }
+        open = new OpenData(entries("Zed"), entries("Cty"), entries("wrd"), documents);
+        data = new RecallData(tokenizer, 1, 2, 512, N, new RecallData.Mix(1, 1, 1, 1, 1, ANSWER_WEIGHT, 16, 100),
+                open, 100_000);
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+    }
+
+    private static List<String> entries(String prefix) {
+        return IntStream.range(0, 300).mapToObj(i -> prefix + letters(i)).toList();
+    }
+
+    private static String letters(int i) {
+        return "" + (char) ('a' + i / 26 % 26) + (char) ('a' + i % 26);
+    }
+
+    @Test
+    void trainingSequencesNeverHoldATestValueSentenceSmallTalkOrDocument() {
+        Set<String> testWords = new HashSet<>();
+        for (OpenData.Source source : List.of(OpenData.Source.FIRST_NAME, OpenData.Source.CITY,
+                OpenData.Source.WORD)) {
+            testWords.addAll(HeldOut.TEST.select(open.list(source)));
+        }
+        open.documents(HeldOut.TEST).forEach(d -> testWords.add(d.text().split(" ")[0]));
+        assertThat(testWords).hasSizeGreaterThan(100);
+        List<Pattern> testLines = testSentences();
+        SplittableRandom random = new SplittableRandom(3);
+        int chats = 0;
+        for (int i = 0; i < 1500; i++) {
+            TrainingData.Sample sample = data.sample(random, LENGTH, i % 2 == 0 ? 0 : 5000);
+            String text = tokenizer.decode(sample.ids());
+            Matcher word = Pattern.compile("[A-Za-z]+").matcher(text);
+            while (word.find()) {
+                assertThat(testWords).as(sample.kind() + ": " + text).doesNotContain(word.group());
+            }
+            for (Pattern line : testLines) {
+                assertThat(line.matcher(text).find()).as(line + " in " + text).isFalse();
+            }
+            if (sample.kind().equals("chat") || sample.kind().equals("passkey")) {
+                // alphabet and pair streams may put digit tokens side by side at random; these kinds hold numbers
+                // only as values
+                Matcher number = Pattern.compile("\\d+").matcher(text);
+                while (number.find()) {
+                    assertThat(HeldOut.of(number.group())).as(number.group() + " in " + text)
+                            .isEqualTo(HeldOut.TRAIN);
+                }
+                chats += sample.kind().equals("chat") ? 1 : 0;
+            }
+        }
+        assertThat(chats).isGreaterThan(200);
+    }
+
+    /** Every test-part sentence as a whole chat line, its value any text. */
+    private static List<Pattern> testSentences() {
+        List<Pattern> patterns = new ArrayList<>();
+        for (FactTemplates.Slot slot : FactTemplates.slots(HeldOut.TEST)) {
+            for (String s : slot.tell()) {
+                patterns.add(line("User: ", s));
+            }
+            for (String s : slot.ask()) {
+                patterns.add(line("User: ", s));
+            }
+            for (String s : slot.answer()) {
+                patterns.add(line("Assistant: ", s));
+            }
+        }
+        FactTemplates.acknowledgements(HeldOut.TEST).forEach(a -> patterns.add(line("Assistant: ", a)));
+        FactTemplates.smallTalk(HeldOut.TEST).forEach(t -> patterns.add(line("User: ", t.message())));
+        return patterns;
+    }
+
+    private static Pattern line(String speaker, String sentence) {
+        String[] parts = sentence.split("\\{v}", -1);
+        StringBuilder regex = new StringBuilder("(^|\\n)\\s*" + Pattern.quote(speaker));
+        for (int i = 0; i < parts.length; i++) {
+            regex.append(i > 0 ? "[^\\n]+?" : "").append(Pattern.quote(parts[i]));
+        }
+        return Pattern.compile(regex.append("\\s*(\\n|$)").toString());
+    }
+
+    @Test
+    void theCopyAlphabetStartsWithTheMostFrequentSymbolsAndDoublesOnSchedule() {
+        assertThat(data.alphabetSize(0)).isEqualTo(16);
+        assertThat(data.alphabetSize(100)).isEqualTo(32);
+        assertThat(data.alphabetSize(250)).isEqualTo(Math.round(16 * Math.pow(2, 2.5)));
+        assertThat(data.alphabetSize(100_000)).isEqualTo(509);
+        Set<Integer> first = new HashSet<>();
+        Arrays.stream(data.alphabet(), 0, 16).forEach(first::add);
+        assertThat(Arrays.stream(data.symbols(new SplittableRandom(1), 2000, 0)).boxed().toList())
+                .allSatisfy(t -> assertThat(first).contains(t));
+        assertThat(Arrays.stream(data.symbols(new SplittableRandom(1), 2000, 100_000)).distinct().count())
+                .isGreaterThan(400);
+    }
+
+    @Test
+    void everyTargetOfACopySequenceRepeatsTheTokenOnePeriodBefore() {
+        SplittableRandom random = new SplittableRandom(4);
+        for (int i = 0; i < 200; i++) {
+            TrainingData.Sample s = data.copy(random, LENGTH, 300);
+            int period = IntStream.range(0, LENGTH).filter(t -> s.weights()[t] > 0).findFirst().orElseThrow();
+            assertThat(period).isBetween(N / 8, 5 * N / 2);
+            for (int t = period; t < LENGTH; t++) {
+                assertThat(s.weights()[t]).isEqualTo(1f);
+                assertThat(s.ids()[t + 1]).isEqualTo(s.ids()[t + 1 - period]);
+            }
+        }
+    }
+
+    @Test
+    void chatAnswersCarryTheAnswerWeightAndTheToldValueIsNotATarget() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < 200; i++) {
+            TrainingData.Sample s = data.chat(random, LENGTH);
+            int[] value = Arrays.copyOfRange(s.ids(), s.answerStart(), s.answerStart() + s.answerLength());
+            int told = TrainingData.indexOf(s.ids(), value, 0);
+            assertThat(told).as("the value is told before it is asked for").isLessThan(s.answerStart());
+            for (int t = 0; t < value.length; t++) {
+                assertThat(s.weights()[told + t - 1]).isZero();
+                assertThat(s.weights()[s.answerStart() + t - 1]).isEqualTo(ANSWER_WEIGHT);
+            }
+        }
+    }
+
+    @Test
+    void validationAsksForAHeldOutValueWithASegmentFoldedSinceItWasTold() {
+        SplittableRandom random = new SplittableRandom(6);
+        for (int i = 0; i < 100; i++) {
+            TrainingData.Sample s = data.validation(random, 12 * N); // up to three facts, then three segments
+            String value = tokenizer.decode(Arrays.copyOfRange(s.ids(), s.answerStart(),
+                    s.answerStart() + s.answerLength())).strip();
+            assertThat(HeldOut.of(value)).as(value).isEqualTo(HeldOut.TEST);
+            int[] tokens = Arrays.copyOfRange(s.ids(), s.answerStart(), s.answerStart() + s.answerLength());
+            int told = TrainingData.indexOf(s.ids(), tokens, 0);
+            assertThat((told + tokens.length - 1) / N).as("told in an earlier segment, one at least between")
+                    .isLessThan(s.answerStart() / N - 1);
+        }
+    }
+
+    @Test
+    void passkeyKeysAreTrainPartNumbersAndTheAnswerFollowsTheQuestion() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 200; i++) {
+            TrainingData.Sample s = data.passkey(random, LENGTH);
+            String key = tokenizer.decode(Arrays.copyOfRange(s.ids(), s.answerStart(),
+                    s.answerStart() + s.answerLength())).strip();
+            assertThat(key).matches("\\d{1,6}");
+            assertThat(HeldOut.of(key)).isEqualTo(HeldOut.TRAIN);
+            String prompt = tokenizer.decode(Arrays.copyOf(s.ids(), s.answerStart()));
+            assertThat(prompt).endsWith("What is the pass key? The pass key is")
+                    .contains("The pass key is " + key + ". Remember it.");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.infini.tools.train;
+
+import dev.infini.engine.SharedData;
+import dev.infini.engine.config.EngineOptions;
+import dev.infini.engine.config.MemoryUpdate;
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.session.Session;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.OneTorchThread.class)
+class TrainerTest {
+
+    private static TrainSettings settings(Path out, long steps) {
+        // chats of 6 segments of 32 tokens, 2 per step: seconds on a CPU; validation on 2 passkey sequences
+        return new TrainSettings(null, TrainableModelTest.tiny(), SharedData.stories260k(), out, 32,
+                MemoryUpdate.DELTA, 0f, steps, 2, 6, 6, 5e-3, 3, 0.1,
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
+                new TrainingData.Mix(0, 1, 0, 5f, 5, 0.85, 0), null, out.resolve("corpus"), 0, 7,
+                5, 10, 10, 6, 2, 0, null, null);
+    }
+
+    @Test
+    void aFewStepsLowerTheLossAndWriteACheckpointTheEngineLoads(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result result = new Trainer(settings(out, 20), new PrintStream(log, true)).run();
+        assertThat(result.steps()).isEqualTo(20);
+        List<String> csv = Files.readAllLines(out.resolve("loss.csv"));
+        double first = Double.parseDouble(csv.get(1).split(",")[1]);
+        double last = Double.parseDouble(csv.get(csv.size() - 1).split(",")[1]);
+        assertThat(last).as("mean loss of the last 5 steps vs the first 5").isLessThan(first * 0.8);
+        assertThat(log.toString()).contains("step 20/20", "tok/s", "loss", "answer tokens");
+        String[] evaluated = csv.get(csv.size() - 1).split(",", -1);
+        assertThat(csv.get(0).split(",")).hasSize(evaluated.length).endsWith("val_answer_tokens");
+        // a sequence matches exactly only when all its answer tokens do, so the token share is at least the exact one
+        assertThat(Double.parseDouble(evaluated[8])).isBetween(Double.parseDouble(evaluated[5]), 1.0);
+        assertThat(out.resolve("loss.png")).isRegularFile();
+        try (InfiniModel model = InfiniModel.load(out.resolve("last"), EngineOptions.builder().device("cpu").build());
+             Session session = new Session(model)) {
+            assertThat(model.segmentLength()).isEqualTo(32);
+            assertThat(model.memoryMode()).isEqualTo(dev.infini.engine.config.MemoryMode.ON);
+            session.append(model.tokenizer().encode("The pass key is"));
+            for (float v : session.lastLogits()) {
+                assertThat(Float.isFinite(v)).as("finite logits").isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aResumedRunEndsWithTheWeightsAndLossesOfAnUninterruptedOne(@TempDir Path straight, @TempDir Path cut)
+            throws Exception {
+        new Trainer(settings(straight, 15), new PrintStream(new ByteArrayOutputStream())).run();
+        // The same run, dying after step 15's log row and before its checkpoint: it resumes from step 10's.
+        assertThatThrownBy(() -> new Trainer(settings(cut, 15), dyingAt("step 15/15")).run())
+                .isInstanceOf(Crash.class);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result resumed = new Trainer(settings(cut, 15), new PrintStream(log, true)).run();
+        assertThat(log.toString()).contains("resuming from", "at step 10");
+        assertThat(resumed.steps()).isEqualTo(15);
+        // Steps 11-15 see the same data (its position follows from the step) with the same weights and optimizer
+        // moments (restored), so they compute the same losses and gradient norms, and end on the same weights.
+        List<String> expected = lossAndNorm(straight);
+        assertThat(lossAndNorm(cut)).as("one row per logged step, none twice").isEqualTo(expected).hasSize(3);
+        assertThat(Files.readAllBytes(cut.resolve("last/model.safetensors")))
+                .isEqualTo(Files.readAllBytes(straight.resolve("last/model.safetensors")));
+    }
+
+    private static final class Crash extends RuntimeException {
+    }
+
+    /** A progress stream that throws when a line starting with {@code prefix} is printed. */
+    private static PrintStream dyingAt(String prefix) {
+        return new PrintStream(java.io.OutputStream.nullOutputStream()) {
+            @Override
+            public void println(String line) {
+                if (line.startsWith(prefix)) {
+                    throw new Crash();
+                }
+            }
+        };
+    }
+
+    /** "step,loss,grad_norm" of every step logged. */
+    private static List<String> lossAndNorm(Path out) throws Exception {
+        return Files.readAllLines(out.resolve("loss.csv")).stream().skip(1).map(line -> line.split(","))
+                .map(f -> f[0] + "," + f[1] + "," + f[3]).toList();
+    }
+
+    @Test
+    void theRecallMixtureTrainsFromTheOpenDataAndValidatesOnHeldOutChats(@TempDir Path out) throws Exception {
+        Path data = out.resolve("open-data");
+        dev.infini.tools.eval.PackageTarballs.write(data);
+        TrainSettings settings = new TrainSettings(null, TrainableModelTest.tiny(), SharedData.stories260k(),
+                out.resolve("run"), 32, MemoryUpdate.DELTA, 0f, 4, 2, 6, 8, 5e-3, 2, 0.1,
+                new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
+                new TrainingData.Mix(0, 0, 0, 3f, 5, 0.85, 0), null, out.resolve("corpus"), 20_000, 7,
+                2, 4, 4, 12, 2, 0, data, new RecallData.Mix(1, 1, 1, 1, 1, 3f, 16, 100));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result result = new Trainer(settings, new PrintStream(log, true)).run();
+        assertThat(result.steps()).isEqualTo(4);
+        assertThat(log.toString()).contains("recall mixture", "alphabet 16 symbols",
+                "val held-out chat recall", "memory off");
+        assertThat(Double.isFinite(result.lastLoss())).isTrue();
+        assertThat(out.resolve("run/last/model.safetensors")).isRegularFile();
+    }
+
+    @Test
+    void learningRateWarmsUpThenDecaysToTheFloor(@TempDir Path out) {
+        TrainSettings s = settings(out, 100);
+        assertThat(s.learningRate(0)).isLessThan(s.learningRate(2));
+        assertThat(s.learningRate(2)).isEqualTo(5e-3, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(s.learningRate(99)).isGreaterThanOrEqualTo(5e-4).isLessThan(5.1e-4);
+    }
+}
