@@ -7,6 +7,8 @@ import dev.infini.tools.eval.ChatRecallEvaluator.Reply;
 import dev.infini.tools.eval.ChatRecallEvaluator.Trial;
 import dev.infini.tools.eval.ChatRecallEvaluator;
 import dev.infini.tools.eval.ChatScript;
+import dev.infini.tools.eval.HeldOutChatRecall;
+import dev.infini.tools.eval.OpenData;
 import org.springframework.ai.chat.messages.SystemMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.model.ChatResponse;
@@ -95,6 +97,18 @@ public final class ChatRecall implements ChatRecallEvaluator.Chat {
     public Result run(int trials, long seed, int minSegments, Consumer<Trial> listener) {
         List<Trial> results = new ChatRecallEvaluator(this, minSegments).run(trials, seed, listener);
         return new Result(results, chatModel.conversations().store().name());
+    }
+
+    /**
+     * Runs {@code trials} conversations of the held-out evaluation ({@link HeldOutChatRecall}: test-part phrasings
+     * and small talk; unseen, seen and made-up values in turn) through the chat model.
+     *
+     * @param data the open lists and corpora ({@code OpenData.load} of the npm cache)
+     */
+    public List<HeldOutChatRecall.Trial> runHeldOut(int trials, long seed, int minSegments, OpenData data,
+                                                    Consumer<HeldOutChatRecall.Trial> listener) {
+        return new HeldOutChatRecall(this, data, chatModel.conversations().model().tokenizer(), minSegments)
+                .run(trials, seed, listener);
     }
 
     /**
@@ -188,8 +202,15 @@ public final class ChatRecall implements ChatRecallEvaluator.Chat {
                 description = "Seed of the facts and talk (default: ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--held-out", paramLabel = "DIR",
+                description = "Use the held-out data instead of the fixed script: test-part phrasings, small talk and"
+                        + " documents, values never trained on (unseen), train-part values (seen) and made-up words,"
+                        + " each scored apart. DIR is the npm cache of the open lists and corpora (fetched when"
+                        + " missing).")
+        Path heldOut;
+
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             List<String> properties = new ArrayList<>(List.of(
                     "infini.model.path=" + model.toAbsolutePath(),
@@ -218,6 +239,15 @@ public final class ChatRecall implements ChatRecallEvaluator.Chat {
                     .properties(properties.toArray(String[]::new)).run()) {
                 ChatRecall recall = new ChatRecall(context.getBean(InfiniChatModel.class), maxReplyTokens);
                 int[] done = {0};
+                if (heldOut != null) {
+                    List<HeldOutChatRecall.Trial> results = recall.runHeldOut(trials, seed, minSegments,
+                            OpenData.load(heldOut), t -> System.err.printf("trial %d/%d (%s): %s after %d segments%n",
+                                    ++done[0], trials, t.category(), t.correct() ? "correct" : "wrong",
+                                    t.segmentsBetween()));
+                    out.print(HeldOutChatRecall.report(results, "through the ChatModel, "
+                            + recall.chatModel.conversations().store().name() + " store"));
+                    return 0;
+                }
                 Result result = recall.run(trials, seed, minSegments, t -> System.err.printf(
                         "trial %d/%d: %s after %d segments, %d turns%n", ++done[0], trials,
                         t.correct() ? "correct" : "wrong", t.segmentsBetween(), t.turns()));

@@ -12,6 +12,8 @@ import dev.infini.spring.support.SharedModels;
 import dev.infini.tools.eval.ChatRecallEvaluator.Reply;
 import dev.infini.tools.eval.ChatRecallEvaluator.Trial;
 import dev.infini.tools.eval.ChatRecallEvaluator;
+import dev.infini.tools.eval.HeldOutChatRecall;
+import dev.infini.tools.eval.OpenData;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -90,6 +93,29 @@ class ChatRecallTest {
             assertThat(storeCalls(meters, "load")).isEqualTo(trial.turns());
             assertThat(storeCalls(meters, "save")).isEqualTo(trial.turns());
             assertThat(trial.segmentsBetween()).isGreaterThanOrEqualTo(3);
+        });
+    }
+
+    @Test
+    void theHeldOutEvaluationRunsThroughTheStarterWithEveryValueCategory() {
+        List<OpenData.Document> documents = IntStream.range(0, 20).mapToObj(d -> new OpenData.Document("doc/" + d,
+                "The river ran past the old mill number " + d + ". Nobody knew where the road ended.")).toList();
+        List<String> names = IntStream.range(0, 200).mapToObj(i -> "Zed" + (char) ('a' + i / 26) + (char) ('a' + i % 26))
+                .toList();
+        OpenData data = new OpenData(names, names, names, documents);
+        instance("recall-held-out:", NO_CACHE).run(ctx -> {
+            ChatRecall recall = new ChatRecall(ctx.getBean(InfiniChatModel.class), 8);
+            List<HeldOutChatRecall.Trial> trials = recall.runHeldOut(3, 4, 2, data, t -> { });
+
+            assertThat(trials).extracting(HeldOutChatRecall.Trial::category).containsExactly(
+                    HeldOutChatRecall.Category.UNSEEN, HeldOutChatRecall.Category.SEEN,
+                    HeldOutChatRecall.Category.MADE_UP);
+            for (HeldOutChatRecall.Trial t : trials) {
+                assertThat(t.segmentsBetween()).isGreaterThanOrEqualTo(2);
+                assertThat(t.correct()).isEqualTo(ChatRecallEvaluator.mentions(t.reply(), t.value()));
+            }
+            // each trial's conversation is in Redis (a run starts each id afresh and leaves it for inspection)
+            assertThat(redis.command("KEYS recall-held-out:c:held-out-recall-4-*")).isEqualTo("*3");
         });
     }
 
