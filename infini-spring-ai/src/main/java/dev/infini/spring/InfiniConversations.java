@@ -81,10 +81,20 @@ public final class InfiniConversations implements AutoCloseable {
      * @param cacheMaxBytes bytes of hot sessions kept per instance (0 disables the cache)
      * @param maxIdLength   longest conversation id accepted
      * @param generation    generation options for values a call does not set
+     * @param openKeysValues store the open segment's keys and values with each state, so that loading it on an
+     *                       instance without the hot session writes them back instead of re-encoding the segment's
+     *                       tokens: faster cold turns for bigger states (docs/benchmarks.md: the default model
+     *                       21 → 87 KB and 27 → 2 ms; stories260k at N = 2048 16 KB → 1.3 MB and 3 s → 45 ms)
      */
-    public record Settings(Duration lockTimeout, long cacheMaxBytes, int maxIdLength, GenerationOptions generation) {
+    public record Settings(Duration lockTimeout, long cacheMaxBytes, int maxIdLength, GenerationOptions generation,
+                           boolean openKeysValues) {
 
-        /** 30 s lock timeout, 256 MiB cache, ids up to 128 characters, 256 greedy tokens. */
+        /** As the canonical constructor, the open segment stored as token ids. */
+        public Settings(Duration lockTimeout, long cacheMaxBytes, int maxIdLength, GenerationOptions generation) {
+            this(lockTimeout, cacheMaxBytes, maxIdLength, generation, false);
+        }
+
+        /** 30 s lock timeout, 256 MiB cache, ids up to 128 characters, 256 greedy tokens, open segment as ids. */
         public static Settings standard() {
             return new Settings(Duration.ofSeconds(30), 256L << 20, 128, GenerationOptions.greedy(256));
         }
@@ -269,7 +279,8 @@ public final class InfiniConversations implements AutoCloseable {
                 }
                 boolean starts = session.tokensSeen() == 0;
                 Exchange x = exchange(session, prompt, starts, options, listener);
-                byte[] blob = ConversationEnvelope.wrap(id, StateCodec.encode(session.snapshot()));
+                byte[] blob = ConversationEnvelope.wrap(id,
+                        StateCodec.encode(session.snapshot(settings.openKeysValues())));
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
                 Stamp expected = stamp;
                 Stamp saved = timed("save", () -> store.save(id, expected, blob, latency))
@@ -318,7 +329,7 @@ public final class InfiniConversations implements AutoCloseable {
 
     /** Bytes stored per conversation: the model's state ({@link InfiniModel#stateBytes}) and the id binding. */
     public long stateBytes() {
-        return StateCodec.encodedSize(model) + ConversationEnvelope.HEADER_BYTES;
+        return StateCodec.encodedSize(model, settings.openKeysValues()) + ConversationEnvelope.HEADER_BYTES;
     }
 
     /** A conversation held by this thread: the in-process permit and the store's lock. */

@@ -102,6 +102,23 @@ class RedisConversationsTest {
     }
 
     @Test
+    void statesCarryingTheOpenSegmentContinueOnANewInstanceWithoutReencodingIt() {
+        String[] carry = {"infini.conversation.open-segment=keys-values", "infini.conversation.cache-max-size=0"};
+        Run reference = uninterrupted("carry:", "straight", 4, carry);
+        byte[][] state = new byte[1][];
+        List<String> replies = restartedAfterTwoTurns("carry:", "resumed", state, carry);
+        // every turn of both runs loaded the state from Redis, so both wrote back the same keys and values
+        assertThat(replies).isEqualTo(reference.replies());
+        assertThat(States.engineState(state[0])).isEqualTo(States.engineState(reference.state()));
+        byte[] engine = States.engineState(state[0]);
+        assertThat(java.nio.ByteBuffer.wrap(engine, 4, 2).order(java.nio.ByteOrder.LITTLE_ENDIAN).getShort())
+                .isEqualTo(StateCodec.VERSION_WITH_OPEN_KEYS_VALUES);
+        assertThat(StateCodec.decode(engine).carriesOpenKeysValues()).isTrue();
+        instance("carry:", carry).run(ctx -> assertThat(ctx.getBean(InfiniConversations.class).stateBytes())
+                .isEqualTo(state[0].length).isGreaterThan(StateCodec.encodedSize(ctx.getBean(InfiniModel.class))));
+    }
+
+    @Test
     void theHotSessionCacheGivesTheSameRepliesAsLoadingEveryTurn() {
         Run cached = uninterrupted("cache:", "cached", 4);
         Run loaded = uninterrupted("cache:", "loaded", 4, "infini.conversation.cache-max-size=0");

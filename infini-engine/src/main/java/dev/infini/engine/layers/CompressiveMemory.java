@@ -67,6 +67,19 @@ public final class CompressiveMemory implements AutoCloseable {
         return normalizer.toFloatArray();
     }
 
+    /**
+     * The open segment's keys before RoPE and its values, each {@code [kvHeads][n][d]} flattened (for a snapshot
+     * that carries them).
+     */
+    public float[][] openKeysValues() {
+        if (length == 0) {
+            return new float[][] {new float[0], new float[0]};
+        }
+        try (NDManager step = manager.newSubManager()) {
+            return new float[][] {keys(step).toFloatArray(), values(step).toFloatArray()};
+        }
+    }
+
     /** Replaces M and z (restoring a snapshot). */
     public void load(float[] memoryValues, float[] normalizerValues) {
         try (NDManager step = manager.newSubManager()) {

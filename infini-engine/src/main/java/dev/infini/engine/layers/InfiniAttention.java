@@ -64,6 +64,16 @@ public final class InfiniAttention {
     }
 
     /**
+     * Puts back an open segment saved with a snapshot: its keys before RoPE and its values, each {@code [Hkv, n, d]}
+     * owned by {@code step}, at segment positions 0..n-1. The keys are rotated again here, as {@link #forward}
+     * rotates them, so the segment's attention sees what it saw before the snapshot.
+     */
+    public void restoreOpen(NDManager step, CompressiveMemory state, NDArray keys, NDArray values) {
+        NDArray[] cosSin = rope.rows(step, 0, (int) keys.getShape().get(1));
+        state.append(kernels.rope(keys, cosSin[0], cosSin[1]), keys, values);
+    }
+
+    /**
      * Attention for a chunk of L tokens that sit at segment positions offset..offset+L-1; appends their keys and
      * values to the open segment of {@code state}.
      *

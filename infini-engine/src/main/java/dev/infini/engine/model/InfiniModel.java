@@ -279,8 +279,9 @@ public final class InfiniModel implements AutoCloseable {
     }
 
     /**
-     * A conversation state with the given memory and an empty open segment: the only way to put M and z into a
-     * state, so every restore checks that they were made by this model.
+     * A conversation state with the given memory and an empty open segment: with {@link #restoreState(byte[],
+     * float[], float[], boolean, float[], float[])} the only way to put M and z into a state, so every restore
+     * checks that they were made by this model.
      *
      * @param fingerprint   the {@link #fingerprint()} of the model that made M and z
      * @param memory        M of every layer and KV head, laid out as {@link ModelState#memory()}
@@ -289,14 +290,45 @@ public final class InfiniModel implements AutoCloseable {
      * @throws ForeignStateException if the fingerprint is another model's or the arrays do not fit this model
      */
     public ModelState restoreState(byte[] fingerprint, float[] memory, float[] normalizer, boolean memoryIsEmpty) {
+        return restoreState(fingerprint, memory, normalizer, memoryIsEmpty, new float[0], new float[0]);
+    }
+
+    /**
+     * As {@link #restoreState(byte[], float[], float[], boolean)}, with the open segment put back from its keys
+     * before RoPE and its values (laid out as {@link ModelState#openKeysValues()}, n positions) instead of being
+     * left empty: no token runs through the model.
+     *
+     * @throws ForeignStateException if the fingerprint is another model's or the arrays do not fit this model
+     */
+    public ModelState restoreState(byte[] fingerprint, float[] memory, float[] normalizer, boolean memoryIsEmpty,
+                                   float[] openKeys, float[] openValues) {
         requireOwn(fingerprint);
-        long normalizerSize = (long) config.numLayers() * config.numKvHeads() * config.headDim();
-        if (normalizer.length != normalizerSize || memory.length != normalizerSize * config.headDim()) {
+        int kvHeads = config.numKvHeads();
+        int d = config.headDim();
+        long normalizerSize = (long) config.numLayers() * kvHeads * d;
+        long perPosition = normalizerSize;
+        if (normalizer.length != normalizerSize || memory.length != normalizerSize * d
+                || openKeys.length != openValues.length || openKeys.length % perPosition != 0
+                || openKeys.length / perPosition >= segmentLength) {
             throw new ForeignStateException("state shapes do not match this model");
         }
+        int open = (int) (openKeys.length / perPosition);
         ModelState state = newState();
         try {
             state.load(memory, normalizer, memoryIsEmpty);
+            if (open > 0) {
+                int size = kvHeads * open * d;
+                try (NDManager step = state.manager().newSubManager()) {
+                    for (int i = 0; i < layers.size(); i++) {
+                        Shape shape = new Shape(kvHeads, open, d);
+                        layers.get(i).attention().restoreOpen(step, state.layers().get(i),
+                                step.create(Arrays.copyOfRange(openKeys, i * size, (i + 1) * size), shape)
+                                        .toDevice(manager.getDevice(), false),
+                                step.create(Arrays.copyOfRange(openValues, i * size, (i + 1) * size), shape)
+                                        .toDevice(manager.getDevice(), false));
+                    }
+                }
+            }
             return state;
         } catch (RuntimeException e) {
             state.close();

@@ -79,6 +79,23 @@ public final class ModelState implements AutoCloseable {
         return all;
     }
 
+    /**
+     * The open segment's keys before RoPE and its values of every layer, each {@code [layers][kvHeads][n][d]}
+     * flattened.
+     */
+    public float[][] openKeysValues() {
+        int n = openLength();
+        int size = kvHeads * n * headDim;
+        float[] keys = new float[layers.size() * size];
+        float[] values = new float[layers.size() * size];
+        for (int i = 0; i < layers.size(); i++) {
+            float[][] layer = layers.get(i).openKeysValues();
+            System.arraycopy(layer[0], 0, keys, i * size, size);
+            System.arraycopy(layer[1], 0, values, i * size, size);
+        }
+        return new float[][] {keys, values};
+    }
+
     /** Replaces M and z of every layer; the arrays are laid out as {@link #memory()} and {@link #normalizer()}. */
     void load(float[] memory, float[] normalizer, boolean empty) {
         int memorySize = kvHeads * headDim * headDim;

@@ -54,18 +54,25 @@ public final class Session implements AutoCloseable {
      *                               shapes, segment length or update rule are not the model's
      */
     public static Session restore(InfiniModel model, SessionState snapshot) {
-        // the model checks the fingerprint and M and z; the rest of the header is the session's to check
+        if (!describes(snapshot, model)) {
+            model.requireOwn(snapshot.modelFingerprint()); // another model's state says so, whatever its shapes
+            throw new ForeignStateException("state shapes do not match this model");
+        }
+        // the model checks the fingerprint and M and z (and puts back the open segment's keys and values if the
+        // snapshot carries them); the rest of the header is the session's to check
+        boolean carried = snapshot.carriesOpenKeysValues();
         ModelState state = model.restoreState(snapshot.modelFingerprint(), snapshot.memory(), snapshot.normalizer(),
-                snapshot.segmentsFolded() == 0);
+                snapshot.segmentsFolded() == 0, carried ? snapshot.openKeys() : new float[0],
+                carried ? snapshot.openValues() : new float[0]);
         Session session = new Session(model, state);
         try {
-            if (!describes(snapshot, model)) {
-                throw new ForeignStateException("state shapes do not match this model");
-            }
             session.segmentsFolded = snapshot.segmentsFolded();
-            if (snapshot.openTokens().length > 0) {
+            int[] open = snapshot.openTokens();
+            if (carried) {
+                System.arraycopy(open, 0, session.openTokens, 0, open.length);
+            } else if (open.length > 0) {
                 // Re-encoding the open segment against the restored M_{s-1} rebuilds its keys and values.
-                session.run(snapshot.openTokens(), false);
+                session.run(open, false);
             }
             session.tokensSeen = snapshot.tokensSeen();
             session.lastLogits = snapshot.lastLogits() == null ? null : snapshot.lastLogits().clone();
@@ -216,12 +223,24 @@ public final class Session implements AutoCloseable {
         return state.openLength();
     }
 
-    /** The conversation's whole state, detached from native memory. */
+    /** The conversation's whole state, detached from native memory; the open segment as token ids only. */
     public SessionState snapshot() {
+        return snapshot(false);
+    }
+
+    /**
+     * The conversation's whole state, detached from native memory.
+     *
+     * @param withOpenKeysValues also carry the open segment's keys and values, so that a restore writes them back
+     *                           instead of running the segment's tokens through the model again
+     */
+    public SessionState snapshot(boolean withOpenKeysValues) {
         ensureOpen();
+        float[][] open = withOpenKeysValues ? state.openKeysValues() : new float[2][];
         return new SessionState(model.fingerprint(), segmentLength, state.memoryUpdate(), model.config().numLayers(),
                 model.config().numKvHeads(), model.config().headDim(), vocabSize, tokensSeen, segmentsFolded,
-                Arrays.copyOf(openTokens, state.openLength()), lastLogits(), state.memory(), state.normalizer());
+                Arrays.copyOf(openTokens, state.openLength()), lastLogits(), state.memory(), state.normalizer(),
+                open[0], open[1]);
     }
 
     private void ensureOpen() {

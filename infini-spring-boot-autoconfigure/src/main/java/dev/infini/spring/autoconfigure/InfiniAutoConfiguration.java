@@ -124,8 +124,9 @@ public class InfiniAutoConfiguration {
                     + " add Spring AI's chat memory (spring-ai-autoconfigure-model-chat-memory gives an in-memory"
                     + " one; its JDBC, Cassandra or other repositories keep it elsewhere) or define one");
         });
+        boolean openKeysValues = c.getOpenSegment() == InfiniProperties.OpenSegment.KEYS_VALUES;
         return new InfiniConversations(model, template, chosen, new InfiniConversations.Settings(
-                c.getLockTimeout(), c.getCacheMaxSize().toBytes(), c.getMaxIdLength(), generation),
+                c.getLockTimeout(), c.getCacheMaxSize().toBytes(), c.getMaxIdLength(), generation, openKeysValues),
                 meterRegistry.getIfUnique(), transcript);
     }
 

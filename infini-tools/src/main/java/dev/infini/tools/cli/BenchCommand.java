@@ -8,6 +8,7 @@ import dev.infini.tools.bench.BenchModels;
 import dev.infini.tools.bench.BenchOptions;
 import dev.infini.tools.bench.MillionBench;
 import dev.infini.tools.bench.RedisServer;
+import dev.infini.tools.bench.RestoreBench;
 import dev.infini.tools.bench.StoreBench;
 import dev.infini.tools.bench.ThroughputBench;
 import dev.infini.tools.bench.TurnsBench;
@@ -36,13 +37,15 @@ import java.util.concurrent.Callable;
         description = {"Measure turn cost over a long conversation against history replay and KV-cache "
                 + "persistence (turns), prefill/decode speed against the machine's matmul and bandwidth ceilings "
                 + "(throughput), Redis state save/load and concurrent conversations (store), and a million-token "
-                + "stream (million). Spawns a real redis-server for turns and store.",
+                + "stream (million), and restoring a state with the open segment re-encoded or carried as keys and "
+                + "values (restore). Spawns a real redis-server for turns and store.",
                 "Results: JSON on stdout (and --out); plots as PNG in --plots."})
 final class BenchCommand implements Callable<Integer> {
 
-    enum Mode { turns, throughput, store, million, all }
+    enum Mode { turns, throughput, store, million, restore, all }
 
-    @Parameters(arity = "1..*", paramLabel = "MODE", description = "turns, throughput, store, million or all.")
+    @Parameters(arity = "1..*", paramLabel = "MODE",
+            description = "turns, throughput, store, million, restore or all.")
     List<Mode> modes;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
@@ -114,7 +117,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Set<Mode> run = modes.contains(Mode.all) ? EnumSet.of(Mode.turns, Mode.throughput, Mode.store, Mode.million)
+        Set<Mode> run = modes.contains(Mode.all)
+                ? EnumSet.of(Mode.turns, Mode.throughput, Mode.store, Mode.million, Mode.restore)
                 : EnumSet.copyOf(modes);
         PrintStream log = System.err;
         BenchOptions o = new BenchOptions(smoke, device, gateInit, segmentLength, threads, turnIn, turnOut,
@@ -146,6 +150,10 @@ final class BenchCommand implements Callable<Integer> {
                             or(storeConversations, 4, 1), or(storeTurns, 5, 2)), clock));
                 }
             }
+        }
+        if (run.contains(Mode.restore)) {
+            long[] clock = clock();
+            results.add("restore", withCpu(RestoreBench.run(models, o, smoke ? 2 : 7), clock));
         }
         if (run.contains(Mode.million)) {
             long[] clock = clock();

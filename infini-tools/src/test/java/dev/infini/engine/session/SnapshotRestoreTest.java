@@ -1,5 +1,6 @@
 package dev.infini.engine.session;
 
+import dev.infini.engine.CorruptStateException;
 import dev.infini.engine.OneTorchThread;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryUpdate;
@@ -8,6 +9,7 @@ import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.GenerationResult;
 import dev.infini.engine.sampling.Sampler;
 import dev.infini.engine.sampling.TokenListener;
+import dev.infini.engine.weights.Dtypes;
 import dev.infini.tools.TestCheckpoints;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,10 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -98,6 +103,66 @@ class SnapshotRestoreTest {
                 }
             }
         }
+    }
+
+    /**
+     * A snapshot that carries the open segment's keys and values restores without running its tokens again: the
+     * restored segment holds exactly the saved keys and values rounded to half precision (a re-encoded one would
+     * hold the unrounded ones), and the conversation goes on with the same greedy tokens, its logits within that
+     * rounding of the uninterrupted ones.
+     */
+    @ParameterizedTest(name = "prompt of {0} tokens")
+    @ValueSource(ints = {3 * SEGMENT + 5, 3 * SEGMENT, 2})
+    void aSnapshotCarryingTheOpenSegmentRestoresItWithoutReencoding(int promptLength) {
+        int[] prompt = new Random(promptLength + 100).ints(promptLength, 0, TestCheckpoints.VOCAB).toArray();
+        try (Session original = new Session(model)) {
+            original.append(prompt);
+            SessionState saved = original.snapshot(true);
+            byte[] blob = StateCodec.encode(saved);
+            assertThat((long) blob.length).isEqualTo(StateCodec.encodedSize(model, true))
+                    .isEqualTo(StateCodec.encodedSize(model) + 4L * 2 * 2 * SEGMENT * 16);
+            SessionState decoded = StateCodec.decode(blob);
+            assertThat(decoded.carriesOpenKeysValues()).isTrue();
+            try (Session restored = Session.restore(model, decoded)) {
+                SessionState again = restored.snapshot(true);
+                assertThat(again.openTokens()).containsExactly(saved.openTokens());
+                for (int i = 0; i < saved.openKeys().length; i++) {
+                    assertThat(again.openKeys()[i]).isEqualTo(halfRounded(saved.openKeys()[i]));
+                    assertThat(again.openValues()[i]).isEqualTo(halfRounded(saved.openValues()[i]));
+                }
+                assertThat(restored.lastLogits()).containsExactly(original.lastLogits());
+                for (int step = 0; step < 2 * SEGMENT + 3; step++) {
+                    int next = Sampler.argmax(original.lastLogits());
+                    assertThat(Sampler.argmax(restored.lastLogits())).as("greedy token at step %d", step)
+                            .isEqualTo(next);
+                    original.append(new int[] {next});
+                    restored.append(new int[] {next});
+                    assertThat(restored.lastLogits()).as("logits after step %d", step)
+                            .containsExactly(original.lastLogits(), within(1e-2f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aStateWithoutTheOpenSegmentsKeysAndValuesKeepsFormatVersionOne() {
+        try (Session session = new Session(model)) {
+            session.append(new int[] {5, 6, 7});
+            byte[] plain = StateCodec.encode(session.snapshot());
+            byte[] carried = StateCodec.encode(session.snapshot(true));
+            assertThat(ByteBuffer.wrap(plain, 4, 2).order(ByteOrder.LITTLE_ENDIAN).getShort())
+                    .isEqualTo(StateCodec.VERSION);
+            assertThat(ByteBuffer.wrap(carried, 4, 2).order(ByteOrder.LITTLE_ENDIAN).getShort())
+                    .isEqualTo(StateCodec.VERSION_WITH_OPEN_KEYS_VALUES);
+            assertThat(StateCodec.decode(plain).carriesOpenKeysValues()).isFalse();
+            carried[carried.length - 20] ^= 1; // a key or value bit: the checksum covers the carried segment too
+            assertThatThrownBy(() -> StateCodec.decode(carried))
+                    .isInstanceOf(CorruptStateException.class).hasMessageContaining("CRC32C");
+        }
+    }
+
+    private static float halfRounded(float value) {
+        return Dtypes.halfToFloat(Dtypes.floatToHalf(value));
     }
 
     @Test
