@@ -64,6 +64,8 @@ public final class RecallData implements SequenceSource {
     }
 
     private static final int SENTENCES = 400_000;
+    /** Draws of a training chat before a sequence counts as too short for one. */
+    private static final int CHAT_ATTEMPTS = 16;
 
     private final InfiniTokenizer tokenizer;
     private final int bos;
@@ -209,9 +211,21 @@ public final class RecallData implements SequenceSource {
         }
     }
 
-    /** A chat of the training part, questions anywhere after the facts. */
+    /**
+     * A chat of the training part, questions anywhere after the facts. Facts drawn long (three long values with long
+     * phrasings) can leave a short sequence no room for a question: then it draws again, a few times, before giving
+     * up, so a long run is not stopped by one unlucky draw.
+     */
     TrainingData.Sample chat(SplittableRandom random, int length) {
-        return chat(random, length, train, 0);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return chat(random, length, train, 0);
+            } catch (IllegalArgumentException tooShort) {
+                if (attempt == CHAT_ATTEMPTS) {
+                    throw tooShort;
+                }
+            }
+        }
     }
 
     /**

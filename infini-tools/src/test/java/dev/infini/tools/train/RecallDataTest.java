@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RecallDataTest {
 
@@ -166,6 +167,12 @@ class RecallDataTest {
                 assertThat(s.weights()[s.answerStart() + t - 1]).isEqualTo(ANSWER_WEIGHT);
             }
         }
+    }
+
+    @Test
+    void aSequenceTooShortForAnyChatFailsWithAMessageNamingTheRemedy() {
+        assertThatThrownBy(() -> data.chat(new SplittableRandom(8), 24))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use more segments per sequence");
     }
 
     @Test
