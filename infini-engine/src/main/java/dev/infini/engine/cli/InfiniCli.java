@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 ChatRecallCommand.class,
                 RecallProbeCommand.class,
                 HeldOutTextCommand.class,
+                SampleStoriesCommand.class,
                 ConvertCommand.class,
         })
 public final class InfiniCli implements Runnable {
