@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 HeldOutTextCommand.class,
                 SampleStoriesCommand.class,
                 ConvertCommand.class,
+                StoryPerplexityCommand.class,
         })
 public final class InfiniCli implements Runnable {
 
