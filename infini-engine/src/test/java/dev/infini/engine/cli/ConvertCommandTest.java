@@ -70,8 +70,7 @@ class ConvertCommandTest {
     @Test
     void withAVeryNegativeGateTheConvertedModelIsTheOriginalWithSegmentLocalAttention(@TempDir Path out) {
         convert(out, "-30");
-        try (InfiniModel original = InfiniModel.load(SharedData.stories260k(),
-                     EngineOptions.builder().device("cpu").segmentLength(N).build());
+        try (InfiniModel original = segmentLocalOriginal();
              InfiniModel converted = InfiniModel.load(out, EngineOptions.builder().device("cpu").build())) {
             assertThat(original.memoryMode()).as("a plain checkpoint runs without memory").isEqualTo(MemoryMode.OFF);
             assertThat(converted.memoryMode()).as("the converted one with it").isEqualTo(MemoryMode.ON);
@@ -92,8 +91,7 @@ class ConvertCommandTest {
     @Test
     void atBetaZeroTheMemoryChangesTheModelFromTheSecondSegmentOn(@TempDir Path out) {
         convert(out, "0");
-        try (InfiniModel original = InfiniModel.load(SharedData.stories260k(),
-                     EngineOptions.builder().device("cpu").segmentLength(N).build());
+        try (InfiniModel original = segmentLocalOriginal();
              InfiniModel converted = InfiniModel.load(out, EngineOptions.builder().device("cpu").build())) {
             int[] ids = original.tokenizer().encode(TEXT);
             double[] plain = scores(original, ids, 5);
@@ -114,6 +112,11 @@ class ConvertCommandTest {
     void refusesToWriteOverItsInput() {
         assertThat(InfiniCli.run("convert", SharedData.stories260k().toString(), "-o",
                 SharedData.stories260k().toString())).isEqualTo(2);
+    }
+
+    /** The plain stories260k in segments of N: no gates, so segment-local attention and no memory. */
+    private static InfiniModel segmentLocalOriginal() {
+        return InfiniModel.load(SharedData.stories260k(), EngineOptions.builder().device("cpu").segmentLength(N).build());
     }
 
     /** log p of every token given those before it, appended in chunks that cross segment boundaries. */
