@@ -130,7 +130,7 @@ class StoryDataTest {
     }
 
     @Test
-    void proseAndCopySequencesComeFromTheStories() {
+    void proseWindowsStartAtAStoryAndCopySequencesComeFromTheStories() {
         StoryData data = new StoryData(tokenizer, 1, 2, N, new TrainingData.Mix(0, 0, 0.5, 5f, 5, 0.85, 0.5), stream);
         SplittableRandom random = new SplittableRandom(5);
         int prose = 0;
@@ -140,6 +140,7 @@ class StoryDataTest {
             if (s.kind().equals("prose")) {
                 prose++;
                 assertThat(TrainingData.indexOf(stream, s.ids(), 0)).as("a window of the stream").isGreaterThanOrEqualTo(0);
+                assertThat(s.ids()[0]).as("starting at a story's BOS").isEqualTo(1);
             }
         }
         assertThat(prose).isBetween(35, 65);
