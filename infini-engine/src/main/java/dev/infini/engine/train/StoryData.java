@@ -88,15 +88,16 @@ public final class StoryData implements SequenceSource {
     @Override
     public TrainingData.Sample sample(SplittableRandom random, int length, long step) {
         if (stream.length <= length + 1) {
-            throw new IllegalArgumentException("the stories hold " + stream.length + " tokens, fewer than a sequence of "
-                    + (length + 1) + ": sample more stories or use fewer segments per sequence");
+            throw new IllegalArgumentException("the stories hold " + stream.length + " tokens, fewer than a sequence"
+                    + " of " + (length + 1) + ": sample more stories or use fewer segments per sequence");
         }
         double r = random.nextDouble() * (mix.passkey() + mix.prose() + mix.copy());
         if (r < mix.passkey()) {
             boolean earlier = random.nextDouble() < mix.earlierSegmentFraction();
             // half the keys have the full number of digits, the others 1 to that many: short keys are the easier
             // start for a model whose heads are narrow (stories260k's are 8 wide)
-            TrainingData keys = byKeyDigits[random.nextBoolean() ? mix.keyDigits() : 1 + random.nextInt(mix.keyDigits())];
+            int digits = random.nextBoolean() ? mix.keyDigits() : 1 + random.nextInt(mix.keyDigits());
+            TrainingData keys = byKeyDigits[digits];
             return random.nextInt(3) == 0 ? keys.passkey(random, length, earlier)
                     : passkeyInStories(keys, random, length, earlier);
         }

@@ -116,7 +116,8 @@ class ConvertCommandTest {
 
     /** The plain stories260k in segments of N: no gates, so segment-local attention and no memory. */
     private static InfiniModel segmentLocalOriginal() {
-        return InfiniModel.load(SharedData.stories260k(), EngineOptions.builder().device("cpu").segmentLength(N).build());
+        return InfiniModel.load(SharedData.stories260k(),
+                EngineOptions.builder().device("cpu").segmentLength(N).build());
     }
 
     /** log p of every token given those before it, appended in chunks that cross segment boundaries. */

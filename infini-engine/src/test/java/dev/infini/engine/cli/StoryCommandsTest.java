@@ -44,9 +44,9 @@ class StoryCommandsTest {
     }
 
     private static int sample(Path file, long seed, int count, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("sample-stories", "-m", SharedData.stories260k().toString(),
-                "--device", "cpu", "--first-seed", String.valueOf(seed), "--count", String.valueOf(count),
-                "-n", "120", "-o", file.toString()));
+        List<String> args = new java.util.ArrayList<>(List.of("sample-stories", "-m",
+                SharedData.stories260k().toString(), "--device", "cpu", "--first-seed", String.valueOf(seed),
+                "--count", String.valueOf(count), "-n", "120", "-o", file.toString()));
         args.addAll(List.of(more));
         return InfiniCli.run(args.toArray(new String[0]));
     }
@@ -93,7 +93,8 @@ class StoryCommandsTest {
         assertThat(local.get("first_segment_tokens").getAsLong()).isEqualTo(3 * 16);
         assertThat(local.get("later_segments_tokens")).isEqualTo(full.get("later_segments_tokens"));
         assertThat(local.get("first_segment_perplexity").getAsDouble()).as("the same context inside segment 0")
-                .isCloseTo(full.get("first_segment_perplexity").getAsDouble(), org.assertj.core.data.Offset.offset(1e-4));
+                .isCloseTo(full.get("first_segment_perplexity").getAsDouble(),
+                        org.assertj.core.data.Offset.offset(1e-4));
         assertThat(local.get("later_segments_perplexity").getAsDouble()).as("16 tokens of context instead of all")
                 .isNotCloseTo(full.get("later_segments_perplexity").getAsDouble(),
                         org.assertj.core.data.Offset.offset(1e-3));

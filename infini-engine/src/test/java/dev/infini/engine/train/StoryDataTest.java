@@ -82,8 +82,7 @@ class StoryDataTest {
             assertThat(s.kind()).isEqualTo("passkey");
             String prompt = tokenizer.decode(Arrays.copyOfRange(s.ids(), 0, s.answerStart()));
             assertThat(prompt).endsWith(PasskeyPrompt.QUESTION);
-            String key = tokenizer.decode(Arrays.copyOfRange(s.ids(), s.answerStart(), s.answerStart() + s.answerLength()))
-                    .strip();
+            String key = answer(s);
             assertThat(key).matches("[1-9][0-9]*");
             assertThat(prompt).contains("The pass key is " + key + ".");
             digits.merge(key.length(), 1, Integer::sum);
@@ -97,6 +96,12 @@ class StoryDataTest {
         assertThat(digits.keySet()).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
         assertThat(digits.get(5)).as("half of the keys have all five digits, a fifth of the rest too")
                 .isBetween(draws * 50 / 100, draws * 70 / 100);
+    }
+
+    /** The key a passkey sequence answers with. */
+    private static String answer(TrainingData.Sample s) {
+        int end = s.answerStart() + s.answerLength();
+        return tokenizer.decode(Arrays.copyOfRange(s.ids(), s.answerStart(), end)).strip();
     }
 
     /** The haystack of a passkey sequence: the tokens between the task and the question, the needle cut out. */
@@ -117,8 +122,7 @@ class StoryDataTest {
         for (int i = 0; i < 50; i++) {
             TrainingData.Sample s = data.validation(random, 8 * N);
             String prompt = tokenizer.decode(Arrays.copyOfRange(s.ids(), 0, s.answerStart()));
-            String key = tokenizer.decode(Arrays.copyOfRange(s.ids(), s.answerStart(), s.answerStart() + s.answerLength()))
-                    .strip();
+            String key = answer(s);
             assertThat(key).matches("[1-9][0-9]{4}");
             assertThat(prompt).doesNotContain("The grass is green");
             int needleEnd = 1;
@@ -139,7 +143,8 @@ class StoryDataTest {
             assertThat(s.kind()).isIn("prose", "copy");
             if (s.kind().equals("prose")) {
                 prose++;
-                assertThat(TrainingData.indexOf(stream, s.ids(), 0)).as("a window of the stream").isGreaterThanOrEqualTo(0);
+                assertThat(TrainingData.indexOf(stream, s.ids(), 0)).as("a window of the stream")
+                        .isGreaterThanOrEqualTo(0);
                 assertThat(s.ids()[0]).as("starting at a story's BOS").isEqualTo(1);
             }
         }
