@@ -22,6 +22,9 @@ import picocli.CommandLine;
                 ChatRecallCommand.class,
                 RecallProbeCommand.class,
                 HeldOutTextCommand.class,
+                SampleStoriesCommand.class,
+                ConvertCommand.class,
+                StoryPerplexityCommand.class,
         })
 public final class InfiniCli implements Runnable {
 

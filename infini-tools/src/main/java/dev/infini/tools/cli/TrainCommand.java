@@ -5,6 +5,7 @@ import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.tools.train.AdamW;
 import dev.infini.tools.train.RecallData;
+import dev.infini.tools.train.StoryData;
 import dev.infini.tools.train.TrainSettings;
 import dev.infini.tools.train.Trainer;
 import dev.infini.tools.train.TrainingData;
@@ -142,6 +143,14 @@ final class TrainCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE}).")
     long alphabetDoubling;
 
+    @Option(names = "--stories", paramLabel = "FILE",
+            description = "Continual pre-training on text the model already handles (issue 17): the stories of FILE"
+                    + " (blank lines between them; e.g. from sample-stories) with passkey and copy sequences woven"
+                    + " in, by --passkey-share, --prose-share (story windows) and --copy-share; --chat-share is not"
+                    + " used. A third of the passkeys hide in the paper's filler, the rest in stories. Validation is"
+                    + " the passkey in stories.")
+    Path stories;
+
     @picocli.CommandLine.Mixin
     CorpusOptions corpusOptions;
 
@@ -190,7 +199,10 @@ final class TrainCommand implements Callable<Integer> {
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
                         proseShare, answerWeight, alphabetStart, alphabetDoubling));
-        Trainer.Result result = new Trainer(settings, out).run();
+        Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos) ->
+                new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
+                        StoryData.stream(tokenizer, bos, StoryData.read(stories)));
+        Trainer.Result result = new Trainer(settings, out, storySource).run();
         out.printf("done: %d steps, loss %.4f -> %.4f, best validation accuracy %.3f in %s%n", result.steps(),
                 result.firstLoss(), result.lastLoss(), result.bestValidation(), result.best());
         return 0;

@@ -40,10 +40,25 @@ public final class Trainer {
 
     private final TrainSettings settings;
     private final PrintStream progress;
+    private final SourceFactory sourceFactory;
 
     public Trainer(TrainSettings settings, PrintStream progress) {
+        this(settings, progress, null);
+    }
+
+    /**
+     * A run whose sequences come from {@code sourceFactory} (for example {@link StoryData}) instead of the mixture
+     * the settings describe.
+     */
+    public Trainer(TrainSettings settings, PrintStream progress, SourceFactory sourceFactory) {
         this.settings = settings;
         this.progress = progress;
+        this.sourceFactory = sourceFactory;
+    }
+
+    /** Builds a run's sequence source once the model's tokenizer and special tokens are known. */
+    public interface SourceFactory {
+        SequenceSource create(InfiniTokenizer tokenizer, int bosTokenId, int eosTokenId) throws IOException;
     }
 
     /** What a run ended with. */
@@ -85,7 +100,10 @@ public final class Trainer {
                 int eos = model.config().eosTokenIds().isEmpty() ? 2 : model.config().eosTokenIds().iterator().next();
                 SequenceSource data;
                 String source;
-                if (settings.recallData() != null) {
+                if (sourceFactory != null) {
+                    data = sourceFactory.create(tokenizer, bos, eos);
+                    source = data.toString();
+                } else if (settings.recallData() != null) {
                     RecallData recall = new RecallData(tokenizer, bos, eos, model.config().vocabSize(),
                             settings.segmentLength(), settings.recallMix(), OpenData.load(settings.recallData()),
                             settings.proseTokens());

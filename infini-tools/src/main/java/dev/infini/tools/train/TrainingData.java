@@ -109,9 +109,14 @@ public final class TrainingData implements SequenceSource {
      * @param earlier put the needle in a segment before the question's
      */
     public Sample passkey(SplittableRandom random, int length, boolean earlier) {
+        return passkey(random, length, earlier, passkey);
+    }
+
+    /** The same with another haystack: the filler of {@code prompt} (for example a window of stories). */
+    public Sample passkey(SplittableRandom random, int length, boolean earlier, PasskeyPrompt prompt) {
         String key = PasskeyPrompt.randomKey(random, mix.keyDigits());
         int[] answer = tokenizer.encode(key + ".", false); // the key's tokens then "." (no space before it)
-        int minimum = passkey.minimumLength(key);
+        int minimum = prompt.minimumLength(key);
         int latest = length + 1 - answer.length; // the last possible answer start
         if (latest < minimum) {
             throw new IllegalArgumentException("a sequence of " + length + " tokens cannot hold a passkey prompt ("
@@ -120,15 +125,15 @@ public final class TrainingData implements SequenceSource {
         int earliest = minimum;
         if (earlier) {
             // the question must start in a later segment than the end of a needle placed as early as possible
-            long needleEnd = passkey.layoutAt(minimum, 0, key).needleStart() + passkey.needle(key).length - 1;
+            long needleEnd = prompt.layoutAt(minimum, 0, key).needleStart() + prompt.needle(key).length - 1;
             earliest = (int) Math.min(latest, (needleEnd / segmentLength + 1) * segmentLength
-                    + passkey.question().length);
+                    + prompt.question().length);
         }
         int promptLength = answerStart(random, earliest, latest, answer.length);
         long fillerTotal = promptLength - minimum;
         PasskeyPrompt.Layout layout = null;
         for (int attempt = 0; attempt < 64; attempt++) {
-            layout = passkey.layoutAt(promptLength, random.nextLong(fillerTotal + 1), key);
+            layout = prompt.layoutAt(promptLength, random.nextLong(fillerTotal + 1), key);
             long needleEnd = layout.needleStart() + layout.needleLength() - 1;
             boolean inEarlier = needleEnd / segmentLength < layout.questionStart() / segmentLength;
             if (inEarlier == earlier) {
@@ -136,15 +141,15 @@ public final class TrainingData implements SequenceSource {
             }
         }
         int[] ids = new int[length + 1];
-        System.arraycopy(passkey.tokens(layout, key), 0, ids, 0, promptLength);
+        System.arraycopy(prompt.tokens(layout, key), 0, ids, 0, promptLength);
         System.arraycopy(answer, 0, ids, promptLength, answer.length);
-        int[] filler = passkey.filler();
+        int[] filler = prompt.filler();
         for (int t = promptLength + answer.length, f = 0; t <= length; t++, f++) {
             ids[t] = filler[f % filler.length];
         }
         float[] weights = new float[length];
         Arrays.fill(weights, 1f);
-        int[] keyDigits = passkey.answer(key);
+        int[] keyDigits = prompt.answer(key);
         // the first mention of the key cannot be predicted: leave its digits out of the loss
         int mention = indexOf(ids, keyDigits, (int) layout.needleStart());
         for (int i = 0; i < keyDigits.length && mention >= 0; i++) {

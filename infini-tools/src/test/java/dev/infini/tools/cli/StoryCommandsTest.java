@@ -1,0 +1,130 @@
+package dev.infini.tools.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.infini.engine.SharedData;
+import dev.infini.engine.OneTorchThread;
+import dev.infini.tools.train.StoryData;
+import dev.infini.tools.train.TrainableModel;
+import dev.infini.engine.weights.Checkpoint;
+import dev.infini.engine.weights.LlamaLayout;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The plug-and-play commands of issue 17 end to end on stories260k: sampling stories, their perplexity per segment,
+ * and continual pre-training on them from the plain checkpoint.
+ */
+@ExtendWith(OneTorchThread.class)
+class StoryCommandsTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private PrintStream originalOut;
+
+    @BeforeEach
+    void capture() {
+        originalOut = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(originalOut);
+    }
+
+    private static int sample(Path file, long seed, int count, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("sample-stories", "-m",
+                SharedData.stories260k().toString(), "--device", "cpu", "--first-seed", String.valueOf(seed),
+                "--count", String.valueOf(count), "-n", "120", "-o", file.toString()));
+        args.addAll(List.of(more));
+        return InfiniCli.run(args.toArray(new String[0]));
+    }
+
+    @Test
+    void sampledStoriesAreReproducibleFromTheirSeedsAndExcludedTextIsDropped(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.txt");
+        Path b = dir.resolve("b.txt");
+        Path c = dir.resolve("c.txt");
+        Path excluded = dir.resolve("excluded.txt");
+        assertThat(sample(a, 7, 4)).isZero();
+        assertThat(sample(b, 7, 4)).isZero();
+        assertThat(sample(c, 8, 4)).isZero();
+        assertThat(Files.readString(b)).isEqualTo(Files.readString(a));
+        List<String> stories = StoryData.read(a);
+        assertThat(stories).hasSize(4).doesNotHaveDuplicates();
+        // seeds 8..11 overlap 7..10 in three stories: the same seed writes the same story
+        assertThat(StoryData.read(c).subList(0, 3)).containsExactlyElementsOf(stories.subList(1, 4));
+        for (String story : stories) {
+            assertThat(story).isNotBlank().doesNotContain("\n\n");
+        }
+        String word = stories.get(0).split(" ")[0];
+        assertThat(sample(excluded, 7, 4, "--exclude", word)).isZero();
+        List<String> kept = StoryData.read(excluded);
+        assertThat(kept).hasSizeLessThan(4).allSatisfy(s -> assertThat(s).doesNotContain(word));
+        assertThat(out.toString()).contains("dropped by --exclude");
+    }
+
+    @Test
+    void theFirstSegmentsPerplexityIsTheFullContextModelsAndLaterSegmentsDifferWithoutMemory(@TempDir Path dir) {
+        Path stories = dir.resolve("stories.txt");
+        assertThat(sample(stories, 100, 3)).isZero();
+        out.reset();
+        String model = SharedData.stories260k().toString();
+        assertThat(InfiniCli.run("story-perplexity", "-m", model, "--device", "cpu", "--segment-grid", "16",
+                stories.toString())).isZero();
+        assertThat(InfiniCli.run("story-perplexity", "-m", model, "--device", "cpu", "--segment-length", "16",
+                stories.toString())).isZero();
+        String[] lines = out.toString().strip().split("\\R");
+        JsonObject full = JsonParser.parseString(lines[lines.length - 2]).getAsJsonObject();
+        JsonObject local = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        assertThat(full.get("stories").getAsInt()).isEqualTo(3);
+        assertThat(full.get("first_segment_tokens").getAsLong()).isEqualTo(3 * 16);
+        assertThat(local.get("first_segment_tokens").getAsLong()).isEqualTo(3 * 16);
+        assertThat(local.get("later_segments_tokens")).isEqualTo(full.get("later_segments_tokens"));
+        assertThat(local.get("first_segment_perplexity").getAsDouble()).as("the same context inside segment 0")
+                .isCloseTo(full.get("first_segment_perplexity").getAsDouble(),
+                        org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(local.get("later_segments_perplexity").getAsDouble()).as("16 tokens of context instead of all")
+                .isNotCloseTo(full.get("later_segments_perplexity").getAsDouble(),
+                        org.assertj.core.data.Offset.offset(1e-3));
+    }
+
+    @Test
+    void trainingOnStoriesFromThePlainCheckpointKeepsItsShapeAndAddsGates(@TempDir Path dir) throws Exception {
+        Path stories = dir.resolve("stories.txt");
+        assertThat(sample(stories, 200, 8)).isZero();
+        Path run = dir.resolve("run");
+        assertThat(InfiniCli.run("train", "--init", SharedData.stories260k().toString(), "--stories",
+                stories.toString(), "--segment-length", "64", "--gate-init", "0", "--steps", "3", "--batch", "2",
+                "--min-segments", "4", "--max-segments", "4", "--passkey-share", "0.5", "--prose-share", "0.5",
+                "--chat-share", "0", "--warmup", "1", "--log-every", "1", "--eval-every", "3",
+                "--val-segments", "4", "--val-size", "2", "--checkpoint-every", "3", "--threads", "1",
+                "-o", run.toString())).isZero();
+        assertThat(out.toString()).contains("story tokens", "val passkey in stories", "step 3/3");
+        Checkpoint original = Checkpoint.open(SharedData.stories260k());
+        Checkpoint trained = Checkpoint.open(run.resolve("last"));
+        for (String name : original.names()) {
+            if (!name.equals("lm_head.weight")) { // tied to the embeddings: the engine reads those
+                assertThat(trained.info(name).shape()).as(name).containsExactly(original.info(name).shape());
+            }
+        }
+        float[] beta = new float[8];
+        trained.readFloats("model.layers.0." + LlamaLayout.MEMORY_GATE, 8).get(beta);
+        assertThat(beta).as("gates trained from 0").doesNotContain(0f);
+        JsonObject config = JsonParser.parseString(Files.readString(run.resolve("last/config.json")))
+                .getAsJsonObject();
+        assertThat(config.getAsJsonObject("infini_attention").get("segment_length").getAsInt()).isEqualTo(64);
+    }
+}
