@@ -52,8 +52,10 @@ final class PanamaDecodeKernels implements DecodeKernels {
     public void matVec(Matrix w, float[] x, float[] y) {
         int rows = w.rows();
         int parts = pool == null || w.bytes() < SPLIT_MIN_BYTES ? 1 : Math.min(threads, rows);
+        // x split once per product, for every thread's rows, as many ways as weights share an int (see weightRows)
+        float[][] split = w.format() == WeightFormat.F32 ? null : split(x, Integer.BYTES / w.format().elementBytes());
         if (parts == 1) {
-            weightRows(w, 0, rows, x, y);
+            weightRows(w, 0, rows, x, split, y);
             return;
         }
         // contiguous blocks of rows: each thread streams its own part of the matrix
@@ -61,9 +63,9 @@ final class PanamaDecodeKernels implements DecodeKernels {
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) rows * p / parts);
             int to = (int) ((long) rows * (p + 1) / parts);
-            others[p - 1] = pool.submit(() -> weightRows(w, from, to - from, x, y));
+            others[p - 1] = pool.submit(() -> weightRows(w, from, to - from, x, split, y));
         }
-        weightRows(w, 0, rows / parts, x, y);
+        weightRows(w, 0, rows / parts, x, split, y);
         for (ForkJoinTask<?> task : others) {
             task.join();
         }
@@ -73,28 +75,26 @@ final class PanamaDecodeKernels implements DecodeKernels {
      * y[first + r] = row first + r of the weight · x, for r < rows, in the weight's own format. A 16-bit or 8-bit
      * weight is read as ints, each holding 2 or 4 weights, which are unpacked in the lane by shifts and masks:
      * lane-crossing conversions (short to int, byte to float) cost more than the bytes they save on this JDK. So x
-     * is first split the same way: its even and odd elements, or its elements 4i, 4i + 1, 4i + 2 and 4i + 3.
+     * is split the same way ({@code split}, null for F32): its even and odd elements, or its elements 4i, 4i + 1,
+     * 4i + 2 and 4i + 3.
      * Each format has a loop of its own, so that no vector flows through a branch (the JIT then keeps them in
      * registers).
      */
-    private static void weightRows(Matrix w, int first, int rows, float[] x, float[] y) {
+    private static void weightRows(Matrix w, int first, int rows, float[] x, float[][] split, float[] y) {
         int cols = w.cols();
         switch (w.format()) {
             case F32 -> rows(w.data(), first, rows, cols, cols, x, y, first);
             case F16 -> {
-                float[][] split = split(x, 2);
                 for (int r = first; r < first + rows; r++) {
                     y[r] = dotF16(w.data(), r * cols * 2, split, x, cols);
                 }
             }
             case BF16 -> {
-                float[][] split = split(x, 2);
                 for (int r = first; r < first + rows; r++) {
                     y[r] = dotBf16(w.data(), r * cols * 2, split, x, cols);
                 }
             }
             case Q8_0 -> {
-                float[][] split = split(x, 4);
                 for (int r = first; r < first + rows; r++) {
                     y[r] = dotQ8(w, r, split, x);
                 }

@@ -305,14 +305,14 @@ public final class InfiniModel implements AutoCloseable {
         requireOwn(fingerprint);
         int kvHeads = config.numKvHeads();
         int d = config.headDim();
-        long normalizerSize = (long) config.numLayers() * kvHeads * d;
-        long perPosition = normalizerSize;
-        if (normalizer.length != normalizerSize || memory.length != normalizerSize * d
-                || openKeys.length != openValues.length || openKeys.length % perPosition != 0
-                || openKeys.length / perPosition >= segmentLength) {
+        // z, and one open position's keys (or values), hold L·H·d floats
+        long perLayerHeadWidth = (long) config.numLayers() * kvHeads * d;
+        if (normalizer.length != perLayerHeadWidth || memory.length != perLayerHeadWidth * d
+                || openKeys.length != openValues.length || openKeys.length % perLayerHeadWidth != 0
+                || openKeys.length / perLayerHeadWidth >= segmentLength) {
             throw new ForeignStateException("state shapes do not match this model");
         }
-        int open = (int) (openKeys.length / perPosition);
+        int open = (int) (openKeys.length / perLayerHeadWidth);
         ModelState state = newState();
         try {
             state.load(memory, normalizer, memoryIsEmpty);

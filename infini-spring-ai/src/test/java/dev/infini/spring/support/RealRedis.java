@@ -158,7 +158,8 @@ public final class RealRedis implements AutoCloseable {
         }
     }
 
-    private static boolean dockerAvailable() {
+    /** Whether a Docker engine answers, so Testcontainers can start containers. */
+    public static boolean dockerAvailable() {
         try {
             return DockerClientFactory.instance().isDockerAvailable();
         } catch (Throwable e) {

@@ -202,11 +202,7 @@ public final class ChatRecall implements ChatRecallEvaluator.Chat {
                 description = "Seed of the facts and talk (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--held-out", paramLabel = "DIR",
-                description = "Use the held-out data instead of the fixed script: test-part phrasings, small talk and"
-                        + " documents, values never trained on (unseen), train-part values (seen) and made-up words,"
-                        + " each scored apart. DIR is the npm cache of the open lists and corpora (fetched when"
-                        + " missing).")
+        @Option(names = "--held-out", paramLabel = "DIR", description = HeldOutChatRecall.OPTION_DESCRIPTION)
         Path heldOut;
 
         @Override

@@ -25,6 +25,12 @@ import java.util.function.Consumer;
  */
 public final class HeldOutChatRecall {
 
+    /** The command-line description of the option that picks this evaluation (engine CLI and starter runner). */
+    public static final String OPTION_DESCRIPTION = "Use the held-out data instead of the fixed script: test-part"
+            + " phrasings, small talk and documents, values never trained on (unseen), train-part values (seen) and"
+            + " made-up words, each scored apart. DIR is the npm cache of the open lists and corpora (fetched when"
+            + " missing).";
+
     /** Where a trial's value comes from. */
     public enum Category {
         UNSEEN, SEEN, MADE_UP

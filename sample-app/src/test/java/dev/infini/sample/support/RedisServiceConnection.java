@@ -9,7 +9,6 @@ import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.core.type.AnnotatedTypeMetadata;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 
 /**
@@ -46,25 +45,17 @@ public class RedisServiceConnection {
         };
     }
 
-    static boolean dockerPresent() {
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
-    }
-
     static final class DockerPresent implements Condition {
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            return dockerPresent();
+            return RealRedis.dockerAvailable();
         }
     }
 
     static final class NoDocker implements Condition {
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            return !dockerPresent();
+            return !RealRedis.dockerAvailable();
         }
     }
 }
