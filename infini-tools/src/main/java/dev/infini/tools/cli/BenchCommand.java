@@ -4,17 +4,24 @@ import ai.djl.engine.Engine;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.infini.engine.kernels.TorchThreads;
+import dev.infini.engine.kernels.WeightFormat;
+import dev.infini.tools.bench.AppBench;
 import dev.infini.tools.bench.BenchModels;
 import dev.infini.tools.bench.BenchOptions;
+import dev.infini.tools.bench.DecodeBench;
 import dev.infini.tools.bench.MillionBench;
 import dev.infini.tools.bench.RedisServer;
 import dev.infini.tools.bench.RestoreBench;
 import dev.infini.tools.bench.StoreBench;
 import dev.infini.tools.bench.ThroughputBench;
 import dev.infini.tools.bench.TurnsBench;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,21 +44,43 @@ import java.util.concurrent.Callable;
         description = {"Measure turn cost over a long conversation against history replay and KV-cache "
                 + "persistence (turns), prefill/decode speed against the machine's matmul and bandwidth ceilings "
                 + "(throughput), Redis state save/load and concurrent conversations (store), and a million-token "
-                + "stream (million), and restoring a state with the open segment re-encoded or carried as keys and "
-                + "values (restore). Spawns a real redis-server for turns and store.",
+                + "stream (million), restoring a state with the open segment re-encoded or carried as keys and "
+                + "values (restore), the Java decode step per weight format and thread count against the "
+                + "bandwidth ceiling, with each format's perplexity cost (decode), and turn latency through a running "
+                + "sample app's REST API (app, not part of all). Spawns a real redis-server for turns and store.",
                 "Results: JSON on stdout (and --out); plots as PNG in --plots."})
 final class BenchCommand implements Callable<Integer> {
 
-    enum Mode { turns, throughput, store, million, restore, all }
+    @Spec
+    CommandSpec spec;
+
+    enum Mode { turns, throughput, store, million, restore, decode, app, all }
 
     @Parameters(arity = "1..*", paramLabel = "MODE",
-            description = "turns, throughput, store, million, restore or all.")
+            description = "turns, throughput, store, million, restore, decode, app, or all (every mode but app).")
     List<Mode> modes;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
-            description = "Checkpoint folder; repeat it for throughput (every model) and store (state sizes of "
-                    + "every model). turns, million and the concurrent store run use the first.")
-    List<Path> models;
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
+            description = "Checkpoint folder, needed by every mode but app; repeat it for throughput, decode and "
+                    + "restore (every model) and store (state sizes of every model). turns, million and the "
+                    + "concurrent store run use the first.")
+    List<Path> models = List.of();
+
+    @Option(names = "--url", defaultValue = "http://localhost:8080", paramLabel = "URL",
+            description = "app: base URL of the running sample app (default: ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "app: the X-API-Key to send, if the app needs one.")
+    String apiKey;
+
+    @Option(names = "--app-conversations", defaultValue = "4", paramLabel = "N",
+            description = "app: conversations, one after another (default: ${DEFAULT-VALUE}).")
+    int appConversations;
+
+    @Option(names = "--app-turns", defaultValue = "11", paramLabel = "N",
+            description = "app: turns per conversation, the first one a warm-up that is not counted "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int appTurns;
 
     @Option(names = "--smoke", description = "A run of seconds with tiny sizes: checks the plumbing, not the machine.")
     boolean smoke;
@@ -86,11 +115,29 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--turn-out", defaultValue = "30", paramLabel = "N", description = "Generated tokens per turn (default: ${DEFAULT-VALUE}).")
     int turnOut;
 
-    @Option(names = "--prefill-tokens", paramLabel = "N", description = "Prompt length for prefill speed (default 256; smoke 32).")
+    @Option(names = "--prefill-tokens", paramLabel = "N",
+            description = "Prompt length: for prefill speed (throughput: default 256; smoke 32) and before decode "
+                    + "(decode: default 16; smoke 8).")
     Integer prefillTokens;
 
-    @Option(names = "--decode-tokens", paramLabel = "N", description = "Tokens generated for decode speed (default 32; smoke 8).")
+    @Option(names = "--decode-tokens", paramLabel = "N",
+            description = "Tokens generated for decode speed (throughput: default 32; decode: default 256; smoke 8).")
     Integer decodeTokens;
+
+    @Option(names = "--weights", split = ",", paramLabel = "FORMAT,...", defaultValue = "f32,bf16,f16,q8_0",
+            converter = WeightFormatConverter.class,
+            description = "decode: weight formats of the Java decode step to compare, float32 first as the baseline "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<WeightFormat> weights;
+
+    @Option(names = "--kernel-threads", split = ",", paramLabel = "N,...", defaultValue = "1",
+            description = "decode: threads the Java decode step splits large matrices over (default: ${DEFAULT-VALUE}).")
+    int[] kernelThreads;
+
+    @Option(names = "--quality-tokens", paramLabel = "N",
+            description = "decode: tokens of prose teacher-forced through the decode step in each format for its "
+                    + "perplexity (default 256; smoke 8; 0 for none).")
+    Integer qualityTokens;
 
     @Option(names = "--store-threads", split = ",", paramLabel = "N,N,...",
             description = "Thread counts of the concurrent store run (default 1,2,4; smoke 1,2).")
@@ -118,17 +165,29 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Set<Mode> run = modes.contains(Mode.all)
-                ? EnumSet.of(Mode.turns, Mode.throughput, Mode.store, Mode.million, Mode.restore)
+                ? EnumSet.of(Mode.turns, Mode.throughput, Mode.store, Mode.million, Mode.restore, Mode.decode)
                 : EnumSet.copyOf(modes);
         PrintStream log = System.err;
         BenchOptions o = new BenchOptions(smoke, device, gateInit, segmentLength, threads, turnIn, turnOut,
                 redisServer, plots, log);
+        if (models.isEmpty() && !run.equals(EnumSet.of(Mode.app))) {
+            throw new ParameterException(spec.commandLine(),
+                    "every mode but app needs a model: -m DIR");
+        }
+        if (appTurns < 2 || appConversations < 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "--app-turns must be at least 2 (the first is a warm-up) and --app-conversations at least 1");
+        }
         Engine.getInstance(); // the backend first, so the thread setting below sticks
         TorchThreads.set(threads);
         JsonObject results = new JsonObject();
         results.addProperty("smoke", smoke);
         results.add("machine", machine());
-        Path main = models.get(0);
+        Path main = models.isEmpty() ? null : models.get(0);
+        if (run.contains(Mode.app)) {
+            long[] clock = clock();
+            results.add("app", withCpu(AppBench.run(url, apiKey, appConversations, appTurns, o), clock));
+        }
         if (run.contains(Mode.throughput)) {
             long[] clock = clock();
             results.add("throughput", withCpu(ThroughputBench.run(models, o, or(prefillTokens, 256, 32),
@@ -154,6 +213,11 @@ final class BenchCommand implements Callable<Integer> {
         if (run.contains(Mode.restore)) {
             long[] clock = clock();
             results.add("restore", withCpu(RestoreBench.run(models, o, smoke ? 2 : 7), clock));
+        }
+        if (run.contains(Mode.decode)) {
+            long[] clock = clock();
+            results.add("decode", withCpu(DecodeBench.run(models, o, weights, kernelThreads,
+                    or(prefillTokens, 16, 8), or(decodeTokens, 256, 8), or(qualityTokens, 256, 8)), clock));
         }
         if (run.contains(Mode.million)) {
             long[] clock = clock();
@@ -234,6 +298,14 @@ final class BenchCommand implements Callable<Integer> {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
             return "unknown";
+        }
+    }
+
+    /** Reads a weight format as {@link WeightFormat#parse} does (any case). */
+    static final class WeightFormatConverter implements CommandLine.ITypeConverter<WeightFormat> {
+        @Override
+        public WeightFormat convert(String value) {
+            return WeightFormat.parse(value);
         }
     }
 }

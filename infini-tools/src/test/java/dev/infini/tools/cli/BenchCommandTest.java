@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code infini bench all --smoke} end to end on stories260k with a real redis-server: every mode runs and reports
- * its fields. Timings are only checked to be measured (positive), never against a target: targets live in
+ * its fields (decode: every weight format beside float32). Timings are only checked to be measured (positive), never against a target: targets live in
  * docs/benchmarks.md, measured by the full benchmark.
  */
 class BenchCommandTest {
@@ -53,7 +53,7 @@ class BenchCommandTest {
         assertThat(machine.get("load_average_start").getAsString()).isNotBlank();
         assertThat(machine.get("intra_op_threads").getAsInt()).isEqualTo(1);
 
-        for (String mode : new String[] {"throughput", "turns", "store", "million"}) {
+        for (String mode : new String[] {"throughput", "turns", "store", "million", "decode"}) {
             assertThat(json.getAsJsonObject(mode).get("cpu_share").getAsDouble()).as(mode).isPositive();
         }
         JsonObject throughput = json.getAsJsonObject("throughput");
@@ -98,8 +98,24 @@ class BenchCommandTest {
         assertThat(million.get("segments_folded").getAsLong()).isEqualTo(2048 / 128);
         assertThat(million.get("peak_rss_bytes").getAsLong()).isPositive();
 
+        JsonArray decode = json.getAsJsonObject("decode").getAsJsonArray("rows");
+        assertThat(decode).hasSize(4); // f32, bf16, f16, q8_0 at one kernel thread
+        assertThat(decode.get(0).getAsJsonObject().get("weights").getAsString()).isEqualTo("f32");
+        assertThat(decode.get(0).getAsJsonObject().get("speed_vs_f32").getAsDouble()).isEqualTo(1.0);
+        long f32Bytes = decode.get(0).getAsJsonObject().get("weight_bytes_per_token").getAsLong();
+        for (int i = 0; i < decode.size(); i++) {
+            JsonObject row = decode.get(i).getAsJsonObject();
+            assertThat(row.get("decode_tokens_per_s").getAsDouble()).isPositive();
+            assertThat(row.get("decode_fraction_of_ceiling").getAsDouble()).isPositive();
+            assertThat(row.get("quality_nll_per_token").getAsDouble()).isPositive();
+            if (i > 0) { // 16 and 8 bits read fewer bytes, and cost some perplexity or none
+                assertThat(row.get("weight_bytes_per_token").getAsLong()).isLessThan(f32Bytes);
+                assertThat(Math.abs(row.get("perplexity_change_vs_f32_percent").getAsDouble())).isLessThan(5.0);
+            }
+        }
+
         for (String png : new String[] {"turns-latency-stories260k.png", "turns-stored-bytes-stories260k.png",
-                "million-rss-stories260k.png"}) {
+                "million-rss-stories260k.png", "decode-formats.png"}) {
             BufferedImage image = ImageIO.read(plots.resolve(png).toFile());
             assertThat(image).as(png).isNotNull();
             assertThat(image.getWidth()).isGreaterThan(100);
