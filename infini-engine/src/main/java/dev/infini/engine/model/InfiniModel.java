@@ -1,7 +1,6 @@
 package dev.infini.engine.model;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -13,6 +12,7 @@ import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.kernels.Devices;
 import dev.infini.engine.kernels.Kernels;
 import dev.infini.engine.kernels.VectorKernels;
 import dev.infini.engine.layers.CompressiveMemory;
@@ -80,7 +80,7 @@ public final class InfiniModel implements AutoCloseable {
                 : settings != null ? settings.memoryUpdate() : MemoryUpdate.LINEAR;
         this.config = read.withInfini(new ModelConfig.InfiniSettings(segmentLength, memoryUpdate));
         this.kernels = VectorKernels.preferred();
-        Device device = chooseDevice(options.device());
+        Device device = Devices.resolve(options.device());
         this.manager = NDManager.newBaseManager(device);
         try {
             this.tokenizer = InfiniTokenizer.load(dir, config.vocabSize());
@@ -158,23 +158,6 @@ public final class InfiniModel implements AutoCloseable {
     /** Loads a checkpoint folder: config.json, model.safetensors (or shards) and tokenizer.json. */
     public static InfiniModel load(Path dir, EngineOptions options) {
         return new InfiniModel(dir, options);
-    }
-
-    private static Device chooseDevice(String choice) {
-        if (choice.equals("cpu")) {
-            return Device.cpu();
-        }
-        int gpus = Engine.getInstance().getGpuCount();
-        return switch (choice) {
-            case "gpu" -> {
-                if (gpus == 0) {
-                    throw new IllegalStateException("device gpu was asked for but DJL sees no GPU: add the CUDA "
-                            + "PyTorch native artifact (see README) and check the driver");
-                }
-                yield Device.gpu();
-            }
-            default -> gpus > 0 ? Device.gpu() : Device.cpu();
-        };
     }
 
     private NDArray tensor(Checkpoint checkpoint, LlamaLayout layout, String name) {

@@ -179,6 +179,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " 5 GB), but no gradient reaches an earlier chunk's writes (default: ${DEFAULT-VALUE}).")
     int bpttSegments;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu|auto",
+            description = "Where the whole run lives: weights, optimizer state, batches, M and z (default: "
+                    + "${DEFAULT-VALUE}). gpu needs DJL's CUDA PyTorch natives and fails at once without a GPU; auto "
+                    + "takes the GPU when DJL sees one. docs/plug-and-play.md says what has run where.")
+    String device;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
             description = "PyTorch intra-op threads; 0 keeps the backend's default (one per core). On a busy machine 1"
                     + " is often fastest for small models.")
@@ -198,7 +204,7 @@ final class TrainCommand implements Callable<Integer> {
                 corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
-                        proseShare, answerWeight, alphabetStart, alphabetDoubling));
+                        proseShare, answerWeight, alphabetStart, alphabetDoubling), device);
         Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
                         StoryData.stream(tokenizer, bos, StoryData.read(stories)));

@@ -43,7 +43,8 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
                             int maxSegments, double peakLearningRate, long warmupSteps, double minLearningRateRatio,
                             AdamW.Settings adam, TrainingData.Mix mix, Path corpus, Path corpusCache, int proseTokens,
                             long seed, int logEvery, int evalEvery, int checkpointEvery, int validationSegments,
-                            int validationSize, int bpttSegments, Path recallData, RecallData.Mix recallMix) {
+                            int validationSize, int bpttSegments, Path recallData, RecallData.Mix recallMix,
+                            String device) {
 
     public TrainSettings {
         if (init == null && (scratchConfig == null || tokenizer == null)) {
@@ -61,6 +62,10 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
         }
         if (recallData != null && recallMix == null) {
             throw new IllegalArgumentException("recall data needs a recall mixture");
+        }
+        device = device == null ? "cpu" : device.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!device.equals("cpu") && !device.equals("gpu") && !device.equals("auto")) {
+            throw new IllegalArgumentException("--device must be cpu, gpu or auto, got \"" + device + "\"");
         }
         if (logEvery < 1 || evalEvery < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("log, eval and checkpoint intervals must be positive");

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.infini.engine.DjlDefaults;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.kernels.Devices;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 import dev.infini.tools.eval.OpenData;
 
@@ -74,7 +75,9 @@ public final class Trainer {
         boolean resume = Files.isRegularFile(last.resolve("trainer.json"));
         ModelConfig.InfiniSettings infini = new ModelConfig.InfiniSettings(settings.segmentLength(),
                 settings.memoryUpdate());
-        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+        // every array of the run (weights, optimizer state, batches, M and z) lives on this manager's device
+        ai.djl.Device device = Devices.resolve(settings.device());
+        try (NDManager root = NDManager.newBaseManager(device)) {
             TrainableModel model;
             Path tokenizerDir = settings.init() != null ? settings.init() : settings.tokenizer();
             if (resume) {
@@ -118,8 +121,8 @@ public final class Trainer {
                     data = new TrainingData(tokenizer, bos, eos, settings.segmentLength(), settings.mix(), prose);
                     source = String.format("%,d prose tokens", prose.length);
                 }
-                progress.printf("training %,d parameters: segment %d, %d-%d segments per sequence, batch %d, "
-                                + "%s, %s update%n", model.parameterCount(), settings.segmentLength(),
+                progress.printf("training %,d parameters on %s: segment %d, %d-%d segments per sequence, batch %d, "
+                                + "%s, %s update%n", model.parameterCount(), device, settings.segmentLength(),
                         settings.minSegments(), settings.maxSegments(), settings.batch(), source,
                         settings.memoryUpdate().jsonName());
                 Validation validation = new Validation(data, settings);

@@ -16,6 +16,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 @org.junit.jupiter.api.extension.ExtendWith(dev.infini.engine.OneTorchThread.class)
 class TrainerTest {
@@ -26,7 +27,7 @@ class TrainerTest {
                 MemoryUpdate.DELTA, 0f, steps, 2, 6, 6, 5e-3, 3, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 1, 0, 5f, 5, 0.85, 0), null, out.resolve("corpus"), 0, 7,
-                5, 10, 10, 6, 2, 0, null, null);
+                5, 10, 10, 6, 2, 0, null, null, "cpu");
     }
 
     @Test
@@ -103,7 +104,7 @@ class TrainerTest {
                 out.resolve("run"), 32, MemoryUpdate.DELTA, 0f, 4, 2, 6, 8, 5e-3, 2, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 0, 0, 3f, 5, 0.85, 0), null, out.resolve("corpus"), 20_000, 7,
-                2, 4, 4, 12, 2, 0, data, new RecallData.Mix(1, 1, 1, 1, 1, 3f, 16, 100));
+                2, 4, 4, 12, 2, 0, data, new RecallData.Mix(1, 1, 1, 1, 1, 3f, 16, 100), "cpu");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result result = new Trainer(settings, new PrintStream(log, true)).run();
         assertThat(result.steps()).isEqualTo(4);
@@ -111,6 +112,31 @@ class TrainerTest {
                 "val held-out chat recall", "memory off");
         assertThat(Double.isFinite(result.lastLoss())).isTrue();
         assertThat(out.resolve("run/last/model.safetensors")).isRegularFile();
+    }
+
+    @Test
+    void theRunSaysWhichDeviceItIsOnAndRefusesADeviceThatIsNotThere(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        new Trainer(settings(out.resolve("cpu"), 1), new PrintStream(log, true)).run();
+        assertThat(log.toString()).contains("parameters on cpu()");
+
+        TrainSettings base = settings(out.resolve("bad"), 1);
+        assertThatThrownBy(() -> withDevice(base, "tpu")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--device must be cpu, gpu or auto");
+        assumeTrue(ai.djl.engine.Engine.getInstance().getGpuCount() == 0, "this machine has a GPU");
+        Path gpu = out.resolve("gpu");
+        assertThatThrownBy(() -> new Trainer(withDevice(settings(gpu, 1), "gpu"),
+                new PrintStream(new ByteArrayOutputStream())).run())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("DJL sees no GPU");
+        assertThat(gpu.resolve("last")).doesNotExist(); // it stops before writing anything
+    }
+
+    private static TrainSettings withDevice(TrainSettings s, String device) {
+        return new TrainSettings(s.init(), s.scratchConfig(), s.tokenizer(), s.output(), s.segmentLength(),
+                s.memoryUpdate(), s.gateInit(), s.steps(), s.batch(), s.minSegments(), s.maxSegments(),
+                s.peakLearningRate(), s.warmupSteps(), s.minLearningRateRatio(), s.adam(), s.mix(), s.corpus(),
+                s.corpusCache(), s.proseTokens(), s.seed(), s.logEvery(), s.evalEvery(), s.checkpointEvery(),
+                s.validationSegments(), s.validationSize(), s.bpttSegments(), s.recallData(), s.recallMix(), device);
     }
 
     @Test
