@@ -7,6 +7,7 @@ import dev.infini.engine.kernels.VectorKernels;
 import dev.infini.engine.kernels.WeightFormat;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
+import dev.infini.engine.sampling.Sampler;
 import dev.infini.engine.sampling.TokenListener;
 import dev.infini.engine.session.Session;
 import dev.infini.tools.plot.LinePlot;
@@ -185,16 +186,7 @@ public final class DecodeBench {
         try (Session s = new Session(model)) {
             s.append(new int[] {text[0]});
             for (int i = 1; i <= tokens; i++) {
-                float[] logits = s.lastLogits();
-                double max = Double.NEGATIVE_INFINITY;
-                for (float l : logits) {
-                    max = Math.max(max, l);
-                }
-                double z = 0;
-                for (float l : logits) {
-                    z += Math.exp(l - max);
-                }
-                sum += max + Math.log(z) - logits[text[i]];
+                sum -= Sampler.logSoftmax(s.lastLogits(), text[i]);
                 s.append(new int[] {text[i]});
             }
         }
