@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.google.gson.JsonObject;
+import dev.infini.sample.support.Http;
 import dev.infini.sample.support.RunningApp;
 import dev.infini.spring.support.RealRedis;
 import dev.infini.spring.support.RealRedisExtension;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code infini bench app} against the app running for real (stories260k, a real Redis, API keys on): every turn is
- * answered, timed at the client and reported by the server, and the client's time includes the server's.
+ * answered, timed at the client and reported by the server, the client's time includes the server's, and the
+ * conversations are gone afterwards.
  */
 class AppBenchIT {
 
@@ -35,7 +37,9 @@ class AppBenchIT {
         JsonObject result;
         try (RunningApp app = RunningApp.onRedis(redis, "bench-it-" + UUID.randomUUID() + ":", 0,
                 Map.of("infini.sample.api-keys", KEY))) {
-            result = AppBench.run(app.url(""), KEY, 2, 3, options);
+            result = AppBench.run(app.url(""), KEY, "java decode", 2, 3, options);
+            // the bench leaves the store as it found it
+            assertThat(new Http(app.url("")).get("/api/conversations", KEY).json().get("conversations")).isEmpty();
         }
 
         assertThat(result.get("turns_counted").getAsInt()).isEqualTo(2 * 2); // the first turn of each is a warm-up
@@ -47,6 +51,7 @@ class AppBenchIT {
         assertThat(client.get("p50_ms").getAsDouble()).isPositive();
         assertThat(client.get("max_ms").getAsDouble()).isGreaterThanOrEqualTo(server.get("max_ms").getAsDouble() - 1); // the server counts whole ms
         assertThat(result.getAsJsonObject("info").get("model").getAsString()).isNotBlank();
+        assertThat(result.get("label").getAsString()).isEqualTo("java decode");
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("conversation 2 of 2 done");
     }
 }

@@ -15,6 +15,8 @@ public final class Devices {
     /**
      * {@code cpu}; {@code gpu}, which must exist; or {@code auto}, the GPU when DJL sees one and the CPU otherwise.
      *
+     * @param choice the name, any case; null means {@code auto}
+     * @return the DJL device
      * @throws IllegalArgumentException for any other name
      * @throws IllegalStateException    when {@code gpu} is asked for and DJL sees none
      */

@@ -38,13 +38,19 @@ public final class AppBench {
     }
 
     /**
+     * Chats through the app and times every turn; each conversation is deleted again at the end.
+     *
      * @param url           the app's base URL, e.g. {@code http://localhost:8080}
      * @param apiKey        sent in {@code X-API-Key} when the app requires keys; null for none
+     * @param label         what is measured (e.g. the app's switches), recorded as is; may be null
      * @param conversations conversations, one after another
      * @param turns         turns in each; the first turn of each conversation is a warm-up and not counted
+     * @param o             the benchmark's shared options (its log)
+     * @return the app's info, client and server latency summaries and every counted turn
+     * @throws IOException if the app does not answer or answers a request with an error
      */
-    public static JsonObject run(String url, String apiKey, int conversations, int turns, BenchOptions o)
-            throws IOException, InterruptedException {
+    public static JsonObject run(String url, String apiKey, String label, int conversations, int turns,
+                                 BenchOptions o) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String base = url.replaceAll("/+$", "");
         JsonObject info = JsonParser.parseString(send(http, get(base + "/api/info", apiKey))).getAsJsonObject();
@@ -56,25 +62,18 @@ public final class AppBench {
         for (int c = 0; c < conversations; c++) {
             String id = JsonParser.parseString(send(http, post(base + "/api/conversations", apiKey, "")))
                     .getAsJsonObject().get("id").getAsString();
-            for (int t = 0; t < turns; t++) {
-                JsonObject body = new JsonObject();
-                body.addProperty("message", MESSAGES[(c + t) % MESSAGES.length]);
-                long start = System.nanoTime();
-                JsonObject reply = JsonParser.parseString(send(http, post(base + "/api/conversations/" + id
-                        + "/messages", apiKey, body.toString()))).getAsJsonObject();
-                double ms = Stats.millisSince(start);
-                if (t == 0) {
-                    continue;
-                }
-                client[k] = ms;
-                server[k] = reply.get("latencyMs").getAsDouble();
-                replyTokens[k] = reply.getAsJsonObject("usage").get("completionTokens").getAsDouble();
-                k++;
+            try {
+                k = chat(http, base, apiKey, id, c, turns, client, server, replyTokens, k);
+            } finally { // leave the app's store as it was
+                send(http, request(base + "/api/conversations/" + id, apiKey).DELETE().build());
             }
             o.log().printf("app: conversation %d of %d done%n", c + 1, conversations);
         }
         JsonObject result = new JsonObject();
         result.addProperty("url", base);
+        if (label != null) {
+            result.addProperty("label", label);
+        }
         result.add("info", info);
         result.addProperty("turns_counted", counted);
         result.add("client_ms", Stats.summary(client));
@@ -91,6 +90,27 @@ public final class AppBench {
         result.add("per_turn", perTurn);
         o.log().printf("app: client %s, server %s%n", result.get("client_ms"), result.get("server_ms"));
         return result;
+    }
+
+    /** The turns of one conversation; counted turns go to the arrays from index {@code k}, which it returns moved on. */
+    private static int chat(HttpClient http, String base, String apiKey, String id, int c, int turns, double[] client,
+                            double[] server, double[] replyTokens, int k) throws IOException, InterruptedException {
+        for (int t = 0; t < turns; t++) {
+            JsonObject body = new JsonObject();
+            body.addProperty("message", MESSAGES[(c + t) % MESSAGES.length]);
+            long start = System.nanoTime();
+            JsonObject reply = JsonParser.parseString(send(http, post(base + "/api/conversations/" + id
+                    + "/messages", apiKey, body.toString()))).getAsJsonObject();
+            double ms = Stats.millisSince(start);
+            if (t == 0) {
+                continue;
+            }
+            client[k] = ms;
+            server[k] = reply.get("latencyMs").getAsDouble();
+            replyTokens[k] = reply.getAsJsonObject("usage").get("completionTokens").getAsDouble();
+            k++;
+        }
+        return k;
     }
 
     private static HttpRequest get(String url, String apiKey) {

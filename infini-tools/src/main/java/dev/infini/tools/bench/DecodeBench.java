@@ -49,14 +49,40 @@ public final class DecodeBench {
     }
 
     /**
-     * @param formats        the weight formats to compare; float32 first, as the baseline of the ratios
+     * Why the Java decode step cannot run here ({@code device} gpu, the Vector API module missing, or
+     * {@code infini.kernels.decode=torch}), or null when it can.
+     */
+    public static String unavailable(String device) {
+        if (device.equals("gpu")) {
+            return "the Java decode step runs on the CPU only (this run asked for --device gpu)";
+        }
+        if (VectorKernels.preferredDecode().isEmpty()) {
+            return "the Java decode step is off: start the JVM with --add-modules jdk.incubator.vector and leave "
+                    + VectorKernels.DECODE_PROPERTY + " at java";
+        }
+        return null;
+    }
+
+    /**
+     * Measures every model in every format at every thread count, one variant loaded at a time.
+     *
+     * @param dirs           checkpoint folders
+     * @param o              the benchmark's shared options (device, PyTorch threads, plots folder, log)
+     * @param formats        the weight formats to compare; float32, when listed, runs first as the baseline of the
+     *                       ratios ({@code speed_vs_f32}, {@code perplexity_change_vs_f32_percent})
      * @param threads        kernel thread counts to compare
      * @param promptTokens   tokens prefilled before decoding (positions the attention reads)
      * @param decodeTokens   tokens decoded per timed run
-     * @param qualityTokens  tokens of the teacher-forced text (0: no quality measurement)
+     * @param qualityTokens  tokens of the teacher-forced text, scored at the first thread count only (0: none)
+     * @return the ceilings and one row per variant
+     * @throws IOException if the plot cannot be written
      */
     public static JsonObject run(List<Path> dirs, BenchOptions o, List<WeightFormat> formats, int[] threads,
                                  int promptTokens, int decodeTokens, int qualityTokens) throws IOException {
+        List<WeightFormat> ordered = new ArrayList<>(formats);
+        if (ordered.remove(WeightFormat.F32)) {
+            ordered.add(0, WeightFormat.F32);
+        }
         JsonObject result = new JsonObject();
         JsonObject ceilings = ThroughputBench.ceilings(o);
         result.add("ceilings", ceilings);
@@ -65,16 +91,19 @@ public final class DecodeBench {
         Map<String, List<JsonObject>> byModel = new LinkedHashMap<>();
         for (Path dir : dirs) {
             List<JsonObject> modelRows = new ArrayList<>();
+            Double f32Nll = null;
             for (int t : threads) {
                 Double f32Rate = null;
-                Double f32Nll = null;
-                for (WeightFormat format : formats) {
-                    JsonObject row = variant(dir, o, format, t, promptTokens, decodeTokens, qualityTokens, bandwidth);
+                for (WeightFormat format : ordered) {
+                    // perplexity does not depend on the thread count: scored once per format
+                    JsonObject row = variant(dir, o, format, t, promptTokens, decodeTokens,
+                            t == threads[0] ? qualityTokens : 0, bandwidth);
                     double rate = row.get("decode_tokens_per_s").getAsDouble();
                     if (format == WeightFormat.F32) {
                         f32Rate = rate;
-                        f32Nll = row.has("quality_nll_per_token") ? row.get("quality_nll_per_token").getAsDouble()
-                                : null;
+                        if (row.has("quality_nll_per_token")) {
+                            f32Nll = row.get("quality_nll_per_token").getAsDouble();
+                        }
                     }
                     if (f32Rate != null) {
                         row.addProperty("speed_vs_f32", Stats.round(rate / f32Rate));
@@ -106,8 +135,8 @@ public final class DecodeBench {
         System.setProperty(VectorKernels.THREADS_PROPERTY, Integer.toString(threads));
         try (InfiniModel model = BenchModels.infini(dir, o)) {
             if (!model.decodesInJava()) {
-                throw new IllegalStateException("the Java decode step is off (start the JVM with --add-modules "
-                        + "jdk.incubator.vector, and leave infini.kernels.decode at java)");
+                throw new IllegalStateException(unavailable(o.device()) != null ? unavailable(o.device())
+                        : "the model decodes through PyTorch (not on the CPU?)");
             }
             ModelConfig c = model.config();
             Workload workload = new Workload(model.tokenizer());
@@ -199,13 +228,22 @@ public final class DecodeBench {
      */
     static long weightBytesPerToken(ModelConfig c, WeightFormat format) {
         long h = c.hiddenSize();
-        long matrixWeights = BenchModels.linearParamsPerLayer(c) * c.numLayers() + (long) c.vocabSize() * h;
-        long normWeights = 2 * h * c.numLayers() + h;
-        long matrixBytes = matrixWeights * format.elementBytes();
-        if (format == WeightFormat.Q8_0) {
-            matrixBytes += matrixWeights / WeightFormat.Q8_BLOCK * Float.BYTES;
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long im = c.intermediateSize();
+        // every matrix a step multiplies by, as rows × columns: q, k, v, o, gate, up, down per layer; the LM head
+        long[][] layer = {{q, h}, {kv, h}, {kv, h}, {h, q}, {im, h}, {im, h}, {h, im}};
+        long bytes = matrixBytes(c.vocabSize(), h, format);
+        for (long[] m : layer) {
+            bytes += c.numLayers() * matrixBytes(m[0], m[1], format);
         }
-        return matrixBytes + 4 * normWeights;
+        return bytes + 4 * (2 * h * c.numLayers() + h); // the norms, float32
+    }
+
+    /** A rows × cols matrix in {@code format}: Q8_0 adds a float32 scale per block of each row, a short one too. */
+    private static long matrixBytes(long rows, long cols, WeightFormat format) {
+        long bytes = rows * cols * format.elementBytes();
+        return format == WeightFormat.Q8_0 ? bytes + rows * WeightFormat.q8Blocks((int) cols) * Float.BYTES : bytes;
     }
 
     private static void restore(String property, String value) {

@@ -73,6 +73,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--api-key", paramLabel = "KEY", description = "app: the X-API-Key to send, if the app needs one.")
     String apiKey;
 
+    @Option(names = "--app-label", paramLabel = "TEXT",
+            description = "app: what is being measured (e.g. the app's switches), recorded in the results.")
+    String appLabel;
+
     @Option(names = "--app-conversations", defaultValue = "4", paramLabel = "N",
             description = "app: conversations, one after another (default: ${DEFAULT-VALUE}).")
     int appConversations;
@@ -136,7 +140,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--quality-tokens", paramLabel = "N",
             description = "decode: tokens of prose teacher-forced through the decode step in each format for its "
-                    + "perplexity (default 256; smoke 8; 0 for none).")
+                    + "perplexity, at the first kernel thread count only (default 256; smoke 8; 0 for none: it means "
+                    + "nothing for random weights, and costs b1 about a minute a format).")
     Integer qualityTokens;
 
     @Option(names = "--store-threads", split = ",", paramLabel = "N,N,...",
@@ -164,29 +169,35 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Set<Mode> run = modes.contains(Mode.all)
-                ? EnumSet.of(Mode.turns, Mode.throughput, Mode.store, Mode.million, Mode.restore, Mode.decode)
-                : EnumSet.copyOf(modes);
+        Set<Mode> run = EnumSet.noneOf(Mode.class);
+        for (Mode m : modes) {
+            if (m == Mode.all) { // every mode but app, which needs a running app; "all app" adds it
+                run.addAll(EnumSet.of(Mode.turns, Mode.throughput, Mode.store, Mode.million, Mode.restore,
+                        Mode.decode));
+            } else {
+                run.add(m);
+            }
+        }
+        validate(run);
         PrintStream log = System.err;
         BenchOptions o = new BenchOptions(smoke, device, gateInit, segmentLength, threads, turnIn, turnOut,
                 redisServer, plots, log);
-        if (models.isEmpty() && !run.equals(EnumSet.of(Mode.app))) {
-            throw new ParameterException(spec.commandLine(),
-                    "every mode but app needs a model: -m DIR");
+        String decodeSkipped = run.contains(Mode.decode) ? DecodeBench.unavailable(device) : null;
+        if (decodeSkipped != null && !modes.contains(Mode.all)) {
+            throw new ParameterException(spec.commandLine(), "decode cannot run: " + decodeSkipped);
         }
-        if (appTurns < 2 || appConversations < 1) {
-            throw new ParameterException(spec.commandLine(),
-                    "--app-turns must be at least 2 (the first is a warm-up) and --app-conversations at least 1");
+        boolean appOnly = run.equals(EnumSet.of(Mode.app));
+        if (!appOnly) { // an app-only run measures another process: no backend of its own to start
+            Engine.getInstance(); // the backend first, so the thread setting below sticks
+            TorchThreads.set(threads);
         }
-        Engine.getInstance(); // the backend first, so the thread setting below sticks
-        TorchThreads.set(threads);
         JsonObject results = new JsonObject();
         results.addProperty("smoke", smoke);
-        results.add("machine", machine());
+        results.add("machine", machine(!appOnly));
         Path main = models.isEmpty() ? null : models.get(0);
         if (run.contains(Mode.app)) {
             long[] clock = clock();
-            results.add("app", withCpu(AppBench.run(url, apiKey, appConversations, appTurns, o), clock));
+            results.add("app", withCpu(AppBench.run(url, apiKey, appLabel, appConversations, appTurns, o), clock));
         }
         if (run.contains(Mode.throughput)) {
             long[] clock = clock();
@@ -214,7 +225,11 @@ final class BenchCommand implements Callable<Integer> {
             long[] clock = clock();
             results.add("restore", withCpu(RestoreBench.run(models, o, smoke ? 2 : 7), clock));
         }
-        if (run.contains(Mode.decode)) {
+        if (run.contains(Mode.decode) && decodeSkipped != null) {
+            JsonObject skipped = new JsonObject();
+            skipped.addProperty("skipped", decodeSkipped);
+            results.add("decode", skipped);
+        } else if (run.contains(Mode.decode)) {
             long[] clock = clock();
             results.add("decode", withCpu(DecodeBench.run(models, o, weights, kernelThreads,
                     or(prefillTokens, 16, 8), or(decodeTokens, 256, 8), or(qualityTokens, 256, 8)), clock));
@@ -235,6 +250,33 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         stdout.println(json);
         return 0;
+    }
+
+    /** Checks the options of the chosen modes before anything runs, so a bad value never costs a long run. */
+    private void validate(Set<Mode> run) {
+        if (models.isEmpty() && !run.equals(EnumSet.of(Mode.app))) {
+            throw new ParameterException(spec.commandLine(), "every mode but app needs a model: -m DIR");
+        }
+        if (run.contains(Mode.app) && (appTurns < 2 || appConversations < 1)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--app-turns must be at least 2 (the first is a warm-up) and --app-conversations at least 1");
+        }
+        if ((decodeTokens != null && decodeTokens < 1) || (prefillTokens != null && prefillTokens < 1)) {
+            throw new ParameterException(spec.commandLine(), "--decode-tokens and --prefill-tokens must be positive");
+        }
+        if (run.contains(Mode.decode)) {
+            if (qualityTokens != null && qualityTokens < 0) {
+                throw new ParameterException(spec.commandLine(), "--quality-tokens must be 0 (none) or more");
+            }
+            if (kernelThreads.length == 0 || Arrays.stream(kernelThreads).anyMatch(t -> t < 1)
+                    || Arrays.stream(kernelThreads).distinct().count() < kernelThreads.length) {
+                throw new ParameterException(spec.commandLine(),
+                        "--kernel-threads takes distinct counts of at least 1, got " + Arrays.toString(kernelThreads));
+            }
+            if (weights.isEmpty() || weights.stream().distinct().count() < weights.size()) {
+                throw new ParameterException(spec.commandLine(), "--weights takes distinct formats, got " + weights);
+            }
+        }
     }
 
     /** Wall clock and this process's CPU time, both in ns. */
@@ -266,7 +308,7 @@ final class BenchCommand implements Callable<Integer> {
         return value != null ? value : smoke ? smokeValue : normal;
     }
 
-    private JsonObject machine() {
+    private JsonObject machine(boolean backend) {
         JsonObject m = new JsonObject();
         m.addProperty("time_utc", Instant.now().toString());
         m.addProperty("cpu", procField("/proc/cpuinfo", "model name"));
@@ -275,10 +317,15 @@ final class BenchCommand implements Callable<Integer> {
         m.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
         m.addProperty("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        Engine engine = Engine.getInstance();
-        m.addProperty("backend", engine.getEngineName() + " " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ")");
-        m.addProperty("device", device);
-        m.addProperty("intra_op_threads", TorchThreads.get());
+        if (backend) {
+            Engine engine = Engine.getInstance();
+            m.addProperty("backend", engine.getEngineName() + " " + engine.getVersion() + " (DJL "
+                    + Engine.getDjlVersion() + ")");
+            m.addProperty("device", device);
+            m.addProperty("intra_op_threads", TorchThreads.get());
+        } else {
+            m.addProperty("note", "app only: this machine block describes the client, not the app it measured");
+        }
         m.addProperty("load_average_start", loadAverage());
         m.addProperty("args", String.join(" ", Arrays.stream(models.toArray()).map(String::valueOf).toList()));
         return m;

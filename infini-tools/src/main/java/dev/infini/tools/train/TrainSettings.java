@@ -37,6 +37,8 @@ import java.nio.file.Path;
  * @param recallData         npm cache of the open lists and corpora: train on {@link RecallData} instead of
  *                           {@link TrainingData} (null: the passkey/chat mixture of {@code mix})
  * @param recallMix          the recall mixture (with {@code recallData})
+ * @param device             where the run lives: cpu (null means cpu), gpu (must exist) or auto (see
+ *                           {@link dev.infini.engine.kernels.Devices})
  */
 public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer, Path output, int segmentLength,
                             MemoryUpdate memoryUpdate, float gateInit, long steps, int batch, int minSegments,
@@ -65,7 +67,7 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
         }
         device = device == null ? "cpu" : device.trim().toLowerCase(java.util.Locale.ROOT);
         if (!device.equals("cpu") && !device.equals("gpu") && !device.equals("auto")) {
-            throw new IllegalArgumentException("--device must be cpu, gpu or auto, got \"" + device + "\"");
+            throw new IllegalArgumentException("the device must be cpu, gpu or auto, got \"" + device + "\"");
         }
         if (logEvery < 1 || evalEvery < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("log, eval and checkpoint intervals must be positive");

@@ -122,6 +122,36 @@ class BenchCommandTest {
         }
     }
 
+    @Test
+    void badDecodeAndAppOptionsAreRefusedBeforeAnythingRuns() {
+        String model = SharedData.stories260k().toString();
+        assertThat(refusal("decode", "-m", model, "--kernel-threads", "0")).contains("--kernel-threads");
+        assertThat(refusal("decode", "-m", model, "--weights", "q8_0,q8_0")).contains("--weights takes distinct");
+        assertThat(refusal("decode", "-m", model, "--quality-tokens", "-1")).contains("--quality-tokens");
+        assertThat(refusal("decode", "-m", model, "--weights", "q4")).contains("q4");
+        assertThat(refusal("app", "--app-turns", "1")).contains("--app-turns");
+        assertThat(refusal("throughput")).contains("needs a model");
+    }
+
+    /** What the command says on stderr when it refuses its arguments (exit code 2). */
+    private static String refusal(String... args) {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            String[] all = new String[args.length + 1];
+            all[0] = "bench";
+            System.arraycopy(args, 0, all, 1, args.length);
+            code = InfiniCli.run(all);
+        } finally {
+            System.setErr(originalErr);
+        }
+        String said = stderr.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(said).isEqualTo(2);
+        return said;
+    }
+
     private static long first(JsonArray rows, String field) {
         return rows.get(0).getAsJsonObject().get(field).getAsLong();
     }

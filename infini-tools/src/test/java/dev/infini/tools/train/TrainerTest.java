@@ -122,7 +122,7 @@ class TrainerTest {
 
         TrainSettings base = settings(out.resolve("bad"), 1);
         assertThatThrownBy(() -> withDevice(base, "tpu")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("--device must be cpu, gpu or auto");
+                .hasMessageContaining("the device must be cpu, gpu or auto");
         assumeTrue(ai.djl.engine.Engine.getInstance().getGpuCount() == 0, "this machine has a GPU");
         Path gpu = out.resolve("gpu");
         assertThatThrownBy(() -> new Trainer(withDevice(settings(gpu, 1), "gpu"),
