@@ -15,6 +15,14 @@ public interface DecodeKernels {
     void matVec(Matrix w, float[] x, float[] y);
 
     /**
+     * Called once for each weight matrix when a model loads, before any product with it and never again: a backend
+     * may keep a layout of its own for {@link #matVec(Matrix, float[], float[])} (the weights are never written
+     * afterwards). The default keeps none.
+     */
+    default void prepare(Matrix weight) {
+    }
+
+    /**
      * A block of rows of a float32 matrix times x over their first {@code length} columns:
      * y[yFrom + r] = Σ_{c<length} m[first + r][c]·x[c] for r < rows (attention weights against the cached values).
      */

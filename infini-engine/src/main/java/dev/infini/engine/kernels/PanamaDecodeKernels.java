@@ -9,6 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
@@ -37,9 +39,19 @@ final class PanamaDecodeKernels implements DecodeKernels {
     private static final long SPLIT_MIN_BYTES = 1 << 20;
     /** Rows up to this many floats go four at a time ({@link #quad}); longer ones stream one at a time. */
     private static final int QUAD_MAX_COLS = 512;
+    /**
+     * Float32 weights with rows up to {@link #QUAD_MAX_COLS} and at most this many bytes (4 MiB) are also kept
+     * column by column on the Java heap ({@link #prepare}), a copy that small models can afford: their products then
+     * need no horizontal sum at all ({@link #columns}).
+     */
+    private static final long COLUMNS_MAX_BYTES = 4L << 20;
+    /** Output rows a pass of {@link #columns} accumulates in registers: four vectors. */
+    private static final int COLUMN_BLOCK = 4 * STEP;
 
     private final int threads;
     private final ForkJoinPool pool;
+    /** Column-major copies of small float32 weights, by identity; replaced whole, so readers need no lock. */
+    private volatile Map<Matrix, float[]> columnMajor = new IdentityHashMap<>();
 
     /** @param threads threads a large matrix's rows are split over, the calling thread included */
     PanamaDecodeKernels(int threads) {
@@ -49,7 +61,33 @@ final class PanamaDecodeKernels implements DecodeKernels {
     }
 
     @Override
+    public synchronized void prepare(Matrix weight) {
+        if (weight.format() != WeightFormat.F32 || weight.cols() > QUAD_MAX_COLS || weight.bytes() > COLUMNS_MAX_BYTES
+                || columnMajor.containsKey(weight)) {
+            return;
+        }
+        int rows = weight.rows();
+        int cols = weight.cols();
+        float[] transposed = new float[rows * cols];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            weight.copyRow(r, row, 0);
+            for (int c = 0; c < cols; c++) {
+                transposed[c * rows + r] = row[c];
+            }
+        }
+        Map<Matrix, float[]> next = new IdentityHashMap<>(columnMajor);
+        next.put(weight, transposed);
+        columnMajor = next;
+    }
+
+    @Override
     public void matVec(Matrix w, float[] x, float[] y) {
+        float[] transposed = columnMajor.get(w);
+        if (transposed != null) {
+            columns(transposed, w.rows(), w.cols(), x, y);
+            return;
+        }
         int rows = w.rows();
         int parts = pool == null || w.bytes() < SPLIT_MIN_BYTES ? 1 : Math.min(threads, rows);
         // x split once per product, for every thread's rows, as many ways as weights share an int (see weightRows)
@@ -100,6 +138,47 @@ final class PanamaDecodeKernels implements DecodeKernels {
                 }
             }
             default -> throw new AssertionError(w.format());
+        }
+    }
+
+    /**
+     * y = W·x over W's column-major copy {@code t} (t[c·rows + r] = W[r][c]): y is Σ_c x[c]·(column c), each block of
+     * {@link #COLUMN_BLOCK} outputs summed in four registers across all columns, one broadcast of x[c] shared by the
+     * four. No horizontal sums, which on rows of 64–512 floats cost as much as the multiplications themselves in
+     * {@link #quad}.
+     */
+    private static void columns(float[] t, int rows, int cols, float[] x, float[] y) {
+        int r = 0;
+        for (; r + COLUMN_BLOCK <= rows; r += COLUMN_BLOCK) {
+            FloatVector a0 = FloatVector.zero(SPECIES);
+            FloatVector a1 = FloatVector.zero(SPECIES);
+            FloatVector a2 = FloatVector.zero(SPECIES);
+            FloatVector a3 = FloatVector.zero(SPECIES);
+            for (int c = 0, at = r; c < cols; c++, at += rows) {
+                FloatVector xc = FloatVector.broadcast(SPECIES, x[c]);
+                a0 = FloatVector.fromArray(SPECIES, t, at).fma(xc, a0);
+                a1 = FloatVector.fromArray(SPECIES, t, at + STEP).fma(xc, a1);
+                a2 = FloatVector.fromArray(SPECIES, t, at + 2 * STEP).fma(xc, a2);
+                a3 = FloatVector.fromArray(SPECIES, t, at + 3 * STEP).fma(xc, a3);
+            }
+            a0.intoArray(y, r);
+            a1.intoArray(y, r + STEP);
+            a2.intoArray(y, r + 2 * STEP);
+            a3.intoArray(y, r + 3 * STEP);
+        }
+        for (; r + STEP <= rows; r += STEP) {
+            FloatVector a = FloatVector.zero(SPECIES);
+            for (int c = 0, at = r; c < cols; c++, at += rows) {
+                a = FloatVector.fromArray(SPECIES, t, at).fma(FloatVector.broadcast(SPECIES, x[c]), a);
+            }
+            a.intoArray(y, r);
+        }
+        for (; r < rows; r++) {
+            float sum = 0;
+            for (int c = 0; c < cols; c++) {
+                sum += t[c * rows + r] * x[c];
+            }
+            y[r] = sum;
         }
     }
 

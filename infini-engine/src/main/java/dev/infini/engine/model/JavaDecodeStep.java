@@ -91,8 +91,18 @@ final class JavaDecodeStep {
                     w.postAttentionNorm().toFloatArray(), views[4], views[5], views[6]));
         }
         Matrix[] views = views(encoded, format, manager, embeddings, lmHead);
-        return views == null ? Optional.empty() : Optional.of(new JavaDecodeStep(kernels, config, rope, mode,
-                views[0], List.copyOf(layers), finalNorm.toFloatArray(), views[1]));
+        if (views == null) {
+            return Optional.empty();
+        }
+        for (Layer layer : layers) {
+            for (Matrix w : new Matrix[] {layer.wq, layer.wk, layer.wv, layer.wo, layer.mlpGate, layer.mlpUp,
+                    layer.mlpDown}) {
+                kernels.prepare(w);
+            }
+        }
+        kernels.prepare(views[1]); // the LM head (the embeddings are only read a row at a time)
+        return Optional.of(new JavaDecodeStep(kernels, config, rope, mode, views[0], List.copyOf(layers),
+                finalNorm.toFloatArray(), views[1]));
     }
 
     private static Matrix[] views(Map<NDArray, Matrix> encoded, WeightFormat format, NDManager manager,

@@ -77,9 +77,10 @@ class VectorKernelsTest {
     void decodeLoopsEqualPlainLoopsOnOddShapesWithOneOrSeveralThreads() {
         Random random = new Random(11);
         // rows and columns around the vector length (8 or 16 floats), the four-row block and its 512-float limit,
-        // and one matrix large enough to be split over threads
+        // the default model's MLP shapes (rows past the column-major block of 64 or 32), and one matrix large
+        // enough to be split over threads
         int[][] shapes = {{1, 1}, {3, 5}, {7, 17}, {5, 64}, {64, 172}, {13, 511}, {9, 513}, {33, 1001},
-                {600, 768}};
+                {344, 128}, {128, 344}, {600, 768}};
         for (String threads : new String[] {"1", "3"}) {
             String previous = System.setProperty(VectorKernels.THREADS_PROPERTY, threads);
             DecodeKernels loops;
@@ -91,9 +92,14 @@ class VectorKernelsTest {
             for (int[] s : shapes) {
                 float[] values = gaussian(random, s[0] * s[1]);
                 Matrix m = matrix(values, s[0], s[1]);
-                float[] x = gaussian(random, s[1] + 3);
+                float[] x = gaussian(random, Math.max(s[0], s[1]) + 3); // vecMat below reads a weight per row
                 float[] y = new float[s[0]];
                 loops.matVec(m, x, y);
+                // the same weights prepared at load (small ones are then multiplied column by column)
+                Matrix prepared = matrix(values, s[0], s[1]);
+                loops.prepare(prepared);
+                float[] yPrepared = new float[s[0]];
+                loops.matVec(prepared, x, yPrepared);
                 // a block of rows over a prefix of their columns, as attention reads the open segment of the cache
                 int first = s[0] / 3;
                 int rows = s[0] - first - s[0] / 4;
@@ -115,6 +121,8 @@ class VectorKernelsTest {
                     }
                     String what = s[0] + "x" + s[1] + " row " + r + ", " + threads + " threads";
                     assertThat((double) y[r]).as(what).isCloseTo(expected, within(1e-4 * (1 + Math.abs(expected))));
+                    assertThat((double) yPrepared[r]).as("prepared " + what)
+                            .isCloseTo(expected, within(1e-4 * (1 + Math.abs(expected))));
                     if (r >= first && r < first + rows) {
                         assertThat((double) block[2 + r - first]).as("block " + what)
                                 .isCloseTo(prefix, within(1e-4 * (1 + Math.abs(prefix))));
