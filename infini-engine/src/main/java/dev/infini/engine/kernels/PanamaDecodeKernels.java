@@ -40,9 +40,9 @@ final class PanamaDecodeKernels implements DecodeKernels {
     /** Rows up to this many floats go four at a time ({@link #quad}); longer ones stream one at a time. */
     private static final int QUAD_MAX_COLS = 512;
     /**
-     * Float32 weights with rows up to {@link #QUAD_MAX_COLS} and at most this many bytes (4 MiB) are also kept
-     * column by column on the Java heap ({@link #prepare}), a copy that small models can afford: their products then
-     * need no horizontal sum at all ({@link #columns}).
+     * Float32 and bfloat16 weights with rows up to {@link #QUAD_MAX_COLS} and at most this many bytes (4 MiB) are
+     * also kept column by column on the Java heap ({@link #prepare}), a copy that small models can afford: their
+     * products then need no horizontal sum at all ({@link #columns}, {@link #bf16Columns}).
      */
     private static final long COLUMNS_MAX_BYTES = 4L << 20;
     /** Output rows a pass of {@link #columns} accumulates in registers: four vectors. */
@@ -52,6 +52,8 @@ final class PanamaDecodeKernels implements DecodeKernels {
     private final ForkJoinPool pool;
     /** Column-major copies of small float32 weights, by identity; replaced whole, so readers need no lock. */
     private volatile Map<Matrix, float[]> columnMajor = new IdentityHashMap<>();
+    /** The same for small bfloat16 weights, two rows to an int ({@link #bf16Columns}). */
+    private volatile Map<Matrix, int[]> bf16ColumnMajor = new IdentityHashMap<>();
 
     /** @param threads threads a large matrix's rows are split over, the calling thread included */
     PanamaDecodeKernels(int threads) {
@@ -62,8 +64,15 @@ final class PanamaDecodeKernels implements DecodeKernels {
 
     @Override
     public synchronized void prepare(Matrix weight) {
-        if (weight.format() != WeightFormat.F32 || weight.cols() > QUAD_MAX_COLS || weight.bytes() > COLUMNS_MAX_BYTES
-                || columnMajor.containsKey(weight)) {
+        if (weight.cols() > QUAD_MAX_COLS || weight.bytes() > COLUMNS_MAX_BYTES || columnMajor.containsKey(weight)
+                || bf16ColumnMajor.containsKey(weight)) {
+            return;
+        }
+        if (weight.format() == WeightFormat.BF16) {
+            prepareBf16(weight);
+            return;
+        }
+        if (weight.format() != WeightFormat.F32) {
             return;
         }
         int rows = weight.rows();
@@ -81,11 +90,46 @@ final class PanamaDecodeKernels implements DecodeKernels {
         columnMajor = next;
     }
 
+    /**
+     * A bfloat16 weight in blocks of 2·{@link #STEP} rows, each block column by column: int i of column c of block k
+     * holds row 2·STEP·k + i in its low half and row 2·STEP·k + STEP + i in its high half. Rows past the last whole
+     * block stay in the row-major matrix.
+     */
+    private void prepareBf16(Matrix weight) {
+        int cols = weight.cols();
+        int blocks = weight.rows() / (2 * STEP);
+        if (blocks == 0) {
+            return;
+        }
+        ByteBuffer data = weight.data();
+        int[] packed = new int[blocks * cols * STEP];
+        for (int k = 0; k < blocks; k++) {
+            for (int c = 0; c < cols; c++) {
+                for (int i = 0; i < STEP; i++) {
+                    int low = data.getShort(((2 * STEP * k + i) * cols + c) * 2) & 0xFFFF;
+                    int high = data.getShort(((2 * STEP * k + STEP + i) * cols + c) * 2) & 0xFFFF;
+                    packed[(k * cols + c) * STEP + i] = high << 16 | low;
+                }
+            }
+        }
+        Map<Matrix, int[]> next = new IdentityHashMap<>(bf16ColumnMajor);
+        next.put(weight, packed);
+        bf16ColumnMajor = next;
+    }
+
     @Override
     public void matVec(Matrix w, float[] x, float[] y) {
         float[] transposed = columnMajor.get(w);
         if (transposed != null) {
             columns(transposed, w.rows(), w.cols(), x, y);
+            return;
+        }
+        int[] packed = bf16ColumnMajor.get(w);
+        if (packed != null) {
+            int done = bf16Columns(packed, w.cols(), x, y);
+            if (done < w.rows()) {
+                weightRows(w, done, w.rows() - done, x, split(x, 2), y);
+            }
             return;
         }
         int rows = w.rows();
@@ -142,8 +186,8 @@ final class PanamaDecodeKernels implements DecodeKernels {
     }
 
     /**
-     * y = W·x over W's column-major copy {@code t} (t[c·rows + r] = W[r][c]): y is Σ_c x[c]·(column c), each block of
-     * {@link #COLUMN_BLOCK} outputs summed in four registers across all columns, one broadcast of x[c] shared by the
+     * y = W·x over W's column-major copy {@code t} (t[c·rows + r] = W[r][c]): y is Σ_c x[c]·(column c), each block
+     * of {@link #COLUMN_BLOCK} outputs summed in four registers across all columns, one broadcast of x[c] shared by the
      * four. No horizontal sums, which on rows of 64–512 floats cost as much as the multiplications themselves in
      * {@link #quad}.
      */
@@ -180,6 +224,28 @@ final class PanamaDecodeKernels implements DecodeKernels {
             }
             y[r] = sum;
         }
+    }
+
+    /**
+     * y = W·x over the whole blocks of a bfloat16 weight laid out by {@link #prepareBf16}: per column one load of
+     * STEP ints gives two vectors of weights (a shift and a mask, no split of x), both multiplied by one broadcast of
+     * x[c]. Returns the rows done.
+     */
+    private static int bf16Columns(int[] t, int cols, float[] x, float[] y) {
+        int blocks = t.length / (cols * STEP);
+        for (int k = 0; k < blocks; k++) {
+            FloatVector low = FloatVector.zero(SPECIES);
+            FloatVector high = FloatVector.zero(SPECIES);
+            for (int c = 0, at = k * cols * STEP; c < cols; c++, at += STEP) {
+                FloatVector xc = FloatVector.broadcast(SPECIES, x[c]);
+                IntVector w = IntVector.fromArray(WIDE, t, at);
+                low = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xc, low);
+                high = w.and(0xFFFF0000).reinterpretAsFloats().fma(xc, high);
+            }
+            low.intoArray(y, 2 * STEP * k);
+            high.intoArray(y, 2 * STEP * k + STEP);
+        }
+        return blocks * 2 * STEP;
     }
 
     /** x in {@code ways} strided parts: part k holds x[ways·i + k]. */

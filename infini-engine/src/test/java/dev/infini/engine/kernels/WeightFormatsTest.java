@@ -34,22 +34,30 @@ class WeightFormatsTest {
                 DecodeKernels kernels = new PanamaDecodeKernels(threads);
                 // 1100 × 1024 passes the size (1 MiB) from which rows are split across threads
                 for (int cols : threads == 1 ? WIDTHS : new int[] {1024}) {
-                    int rows = threads == 1 ? 9 : 1100;
-                    Matrix encoded = weights(manager, random, rows, cols).encode(format, manager);
-                    float[] x = gaussian(random, cols);
-                    float[] y = new float[rows];
-                    kernels.matVec(encoded, x, y);
-                    float[] row = new float[cols];
-                    for (int r = 0; r < rows; r++) {
-                        encoded.copyRow(r, row, 0);
-                        double expected = 0;
-                        double magnitude = 0;
-                        for (int c = 0; c < cols; c++) {
-                            expected += (double) row[c] * x[c];
-                            magnitude += Math.abs((double) row[c] * x[c]);
+                    // 70 rows: whole blocks of a column-major layout (prepare, small F32 and BF16 weights) and a rest
+                    for (int rows : threads == 1 ? new int[] {9, 70} : new int[] {1100}) {
+                        Matrix encoded = weights(manager, random, rows, cols).encode(format, manager);
+                        float[] x = gaussian(random, cols);
+                        float[] y = new float[rows];
+                        kernels.matVec(encoded, x, y);
+                        kernels.prepare(encoded); // from now on in the backend's own layout, where it keeps one
+                        float[] yPrepared = new float[rows];
+                        kernels.matVec(encoded, x, yPrepared);
+                        float[] row = new float[cols];
+                        for (int r = 0; r < rows; r++) {
+                            encoded.copyRow(r, row, 0);
+                            double expected = 0;
+                            double magnitude = 0;
+                            for (int c = 0; c < cols; c++) {
+                                expected += (double) row[c] * x[c];
+                                magnitude += Math.abs((double) row[c] * x[c]);
+                            }
+                            assertThat((double) y[r])
+                                    .as("%s, %d threads, %d × %d, row %d", format, threads, rows, cols, r)
+                                    .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5 * magnitude + 1e-7));
+                            assertThat((double) yPrepared[r]).as("prepared %s, %d × %d, row %d", format, rows, cols, r)
+                                    .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5 * magnitude + 1e-7));
                         }
-                        assertThat((double) y[r]).as("%s, %d threads, %d × %d, row %d", format, threads, rows, cols, r)
-                                .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5 * magnitude + 1e-7));
                     }
                 }
             }
