@@ -12,9 +12,11 @@ import java.util.Locale;
  * @param gateInit      β for every head of a checkpoint without {@code memory_gate} tensors; null keeps the memory
  *                      off for such a checkpoint
  * @param memoryMode    whether the memory takes part (ON), is switched off or reads as empty (the two controls)
+ * @param decodeWeights how the Java decode step holds the weights; null takes the system property
+ *                      {@code infini.kernels.weights}, else {@link WeightFormat#F32}
  */
 public record EngineOptions(String device, int segmentLength, MemoryUpdate memoryUpdate, Float gateInit,
-                            MemoryMode memoryMode) {
+                            MemoryMode memoryMode, WeightFormat decodeWeights) {
 
     /** Segment length used for a plain checkpoint when none is configured. */
     public static final int DEFAULT_SEGMENT_LENGTH = 2048;
@@ -42,7 +44,7 @@ public record EngineOptions(String device, int segmentLength, MemoryUpdate memor
     /** A builder that starts from these options. */
     public Builder mutate() {
         return new Builder().device(device).segmentLength(segmentLength).memoryUpdate(memoryUpdate)
-                .gateInit(gateInit).memoryMode(memoryMode);
+                .gateInit(gateInit).memoryMode(memoryMode).decodeWeights(decodeWeights);
     }
 
     /** Builder of {@link EngineOptions}. */
@@ -52,6 +54,7 @@ public record EngineOptions(String device, int segmentLength, MemoryUpdate memor
         private MemoryUpdate memoryUpdate;
         private Float gateInit;
         private MemoryMode memoryMode = MemoryMode.ON;
+        private WeightFormat decodeWeights;
 
         private Builder() {
         }
@@ -81,8 +84,17 @@ public record EngineOptions(String device, int segmentLength, MemoryUpdate memor
             return this;
         }
 
+        /**
+         * How the Java decode step holds the weights: F32 (exact), BF16 (fastest on small models), F16 or Q8_0;
+         * null takes the system property {@code infini.kernels.weights}, else F32.
+         */
+        public Builder decodeWeights(WeightFormat decodeWeights) {
+            this.decodeWeights = decodeWeights;
+            return this;
+        }
+
         public EngineOptions build() {
-            return new EngineOptions(device, segmentLength, memoryUpdate, gateInit, memoryMode);
+            return new EngineOptions(device, segmentLength, memoryUpdate, gateInit, memoryMode, decodeWeights);
         }
     }
 }

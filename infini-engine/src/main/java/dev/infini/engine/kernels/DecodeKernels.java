@@ -1,5 +1,7 @@
 package dev.infini.engine.kernels;
 
+import dev.infini.engine.config.WeightFormat;
+
 /**
  * The hot loops of a decode step run in Java: one token's activations (Java float arrays) against matrices read
  * in place from native memory, the weights and the session's cached keys, values and memory. The rest of the step

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.engine.weights.Dtypes;
 
 import java.nio.ByteBuffer;

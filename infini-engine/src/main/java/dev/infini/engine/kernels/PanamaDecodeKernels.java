@@ -1,5 +1,6 @@
 package dev.infini.engine.kernels;
 
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.engine.weights.Dtypes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.infini.engine.config.WeightFormat;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -12,6 +12,7 @@ import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.engine.kernels.Devices;
 import dev.infini.engine.kernels.Kernels;
 import dev.infini.engine.kernels.VectorKernels;
@@ -68,6 +69,7 @@ public final class InfiniModel implements AutoCloseable {
     private final boolean memoryUsed;
     /** The decode step in Java, or null when decode goes through PyTorch (switched off, GPU, no Vector API). */
     private final JavaDecodeStep javaStep;
+    private final WeightFormat decodeWeights;
 
     private InfiniModel(Path dir, EngineOptions options) {
         ModelConfig read = ModelConfig.read(dir);
@@ -130,10 +132,13 @@ public final class InfiniModel implements AutoCloseable {
             boolean gated = hasGates || options.gateInit() != null;
             this.memoryMode = gated ? options.memoryMode() : MemoryMode.OFF;
             this.memoryUsed = gated && memoryMode == MemoryMode.ON;
+            WeightFormat format = options.decodeWeights() != null ? options.decodeWeights()
+                    : VectorKernels.decodeWeights();
             this.javaStep = device.isGpu() ? null : VectorKernels.preferredDecode()
                     .flatMap(loops -> JavaDecodeStep.over(loops, config, rope, memoryMode, embeddings, weights,
-                            finalNormWeight, lmHead, VectorKernels.decodeWeights(), manager))
+                            finalNormWeight, lmHead, format, manager))
                     .orElse(null);
+            this.decodeWeights = javaStep == null ? null : format;
             this.fingerprint = fingerprint(config, checkpoint, options);
             if (!gated) {
                 log.info("{} has no infini memory gates (self_attn.memory_gate): the memory is switched off and "
@@ -143,7 +148,8 @@ public final class InfiniModel implements AutoCloseable {
             log.info("Loaded {} ({} layers, hidden {}, {}/{} heads, vocab {}) on {}: segment {} tokens, {} memory"
                             + " update, memory {}, decode through {}", dir,
                     config.numLayers(), h, config.numHeads(), config.numKvHeads(), config.vocabSize(), device,
-                    segmentLength, memoryUpdate.jsonName(), memoryMode, javaStep != null ? "Java loops" : "PyTorch");
+                    segmentLength, memoryUpdate.jsonName(), memoryMode,
+                    javaStep != null ? "Java loops over " + decodeWeights + " weights" : "PyTorch");
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -339,6 +345,11 @@ public final class InfiniModel implements AutoCloseable {
      */
     public boolean decodesInJava() {
         return javaStep != null;
+    }
+
+    /** How the Java decode step holds the weights, or null when decode runs through PyTorch. */
+    public WeightFormat decodeWeights() {
+        return decodeWeights;
     }
 
     /**

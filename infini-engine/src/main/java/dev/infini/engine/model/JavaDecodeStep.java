@@ -6,7 +6,7 @@ import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.kernels.DecodeKernels;
 import dev.infini.engine.kernels.Matrix;
-import dev.infini.engine.kernels.WeightFormat;
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.engine.layers.CompressiveMemory;
 import dev.infini.engine.layers.Rope;
 

@@ -79,7 +79,7 @@ public class InfiniAutoConfiguration {
         TorchThreads.set(m.getThreads());
         return InfiniModel.load(m.resolvedPath(), EngineOptions.builder().device(m.getDevice())
                 .segmentLength(m.getSegmentLength()).memoryUpdate(m.getMemoryUpdate()).gateInit(m.getGateInit())
-                .build());
+                .decodeWeights(m.getDecodeWeights()).build());
     }
 
     /** The checkpoint's chat template, {@code infini.chat.template}, or the built-in default. */

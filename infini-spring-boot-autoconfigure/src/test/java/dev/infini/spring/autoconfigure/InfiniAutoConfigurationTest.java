@@ -82,6 +82,18 @@ class InfiniAutoConfigurationTest {
     }
 
     @Test
+    void theDecodeWeightsPropertyChoosesHowDecodeHoldsTheWeightsFloat32ByDefault() {
+        withoutRedis.withPropertyValues(MODEL, "infini.model.device=cpu").run(ctx ->
+                assertThat(ctx.getBean(InfiniModel.class).decodeWeights())
+                        .isEqualTo(dev.infini.engine.config.WeightFormat.F32));
+        withoutRedis.withPropertyValues(MODEL, "infini.model.device=cpu", "infini.model.decode-weights=bf16").run(ctx ->
+                assertThat(ctx.getBean(InfiniModel.class).decodeWeights())
+                        .isEqualTo(dev.infini.engine.config.WeightFormat.BF16));
+        withoutRedis.withPropertyValues(MODEL, "infini.model.decode-weights=q4").run(ctx ->
+                assertThat(ctx).hasFailed());
+    }
+
+    @Test
     void withoutRedisTheStoreIsInProcess() {
         withoutRedis.withPropertyValues(MODEL).run(ctx -> {
             assertThat(ctx.getBean(ConversationStore.class)).isInstanceOf(InMemoryConversationStore.class);

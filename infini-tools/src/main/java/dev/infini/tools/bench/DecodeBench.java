@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.kernels.VectorKernels;
-import dev.infini.engine.kernels.WeightFormat;
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.sampling.GenerationOptions;
 import dev.infini.engine.sampling.Sampler;

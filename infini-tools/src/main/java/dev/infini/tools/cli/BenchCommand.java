@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.infini.engine.kernels.TorchThreads;
-import dev.infini.engine.kernels.WeightFormat;
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.tools.bench.AppBench;
 import dev.infini.tools.bench.BenchModels;
 import dev.infini.tools.bench.BenchOptions;

@@ -8,7 +8,7 @@ import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.kernels.VectorKernels;
-import dev.infini.engine.kernels.WeightFormat;
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.session.SessionState;
 import dev.infini.tools.TestCheckpoints;

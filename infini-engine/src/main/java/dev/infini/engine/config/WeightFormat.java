@@ -1,4 +1,4 @@
-package dev.infini.engine.kernels;
+package dev.infini.engine.config;
 
 import java.util.Locale;
 
