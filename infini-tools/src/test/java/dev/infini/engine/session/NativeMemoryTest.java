@@ -38,7 +38,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@link FreedNativeMemory#collectAndAwaitCleaners}), the JVM hands the native allocator's free pages back
  * ({@code System.trim_native_heap}) and the anonymous resident memory is read ({@code RssAnon}; mapped libraries'
  * pages come and go with the machine's memory pressure), the lowest of {@link #READINGS} such readings, less the
- * JVM's own non-heap memory (compiled code, class metadata).
+ * JVM's own non-heap memory (compiled code, class metadata). The Java heap is anonymous memory too, so this class runs
+ * in a JVM of its own with a heap fixed in size and touched at start (infini-tools/pom.xml, execution
+ * {@code native-memory}): G1 otherwise shrinks the heap at each collection and grows it again, which swung the
+ * readings by ±5 MB a round and failed the median below about every other run on a loaded machine.
  * <p>
  * A leak raises every round by the same amount; the allocator also grows now and then in one step, and readings
  * sometimes stand tens of MB high. Appending reads steadily, so the median of the rises from one round to the next
