@@ -3,6 +3,7 @@ package dev.infini.tools.bench;
 import dev.infini.engine.config.EngineOptions;
 import dev.infini.engine.config.MemoryMode;
 import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.config.WeightFormat;
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.weights.Checkpoint;
 import dev.infini.engine.weights.LlamaLayout;
@@ -20,8 +21,13 @@ public final class BenchModels {
      * without them, so that the memory (retrieval and fold) always takes part in what is measured.
      */
     public static InfiniModel infini(Path dir, BenchOptions o) {
+        return infini(dir, o, null);
+    }
+
+    /** {@link #infini(Path, BenchOptions)} with decode's weights held in {@code decodeWeights} (null: the default). */
+    public static InfiniModel infini(Path dir, BenchOptions o, WeightFormat decodeWeights) {
         EngineOptions.Builder b = EngineOptions.builder().device(o.device()).segmentLength(o.segmentLength())
-                .memoryMode(MemoryMode.ON);
+                .memoryMode(MemoryMode.ON).decodeWeights(decodeWeights);
         if (!hasGates(dir)) {
             b.gateInit(o.gateInit());
         }
@@ -61,9 +67,31 @@ public final class BenchModels {
      * the LM head (the embedding table itself only gives one row).
      */
     public static long weightBytesPerToken(ModelConfig c) {
+        return weightBytesPerToken(c, WeightFormat.F32);
+    }
+
+    /**
+     * Bytes of weights a decode step reads with its matrices in {@code format}: every linear map and the LM head in
+     * that format (Q8_0 with a float32 scale per block of 32), the norms in float32.
+     */
+    public static long weightBytesPerToken(ModelConfig c, WeightFormat format) {
         long h = c.hiddenSize();
-        long perLayer = linearParamsPerLayer(c) + 2 * h;
-        return 4L * (perLayer * c.numLayers() + h + (long) c.vocabSize() * h);
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long im = c.intermediateSize();
+        // every matrix a step multiplies by, as rows × columns: q, k, v, o, gate, up, down per layer; the LM head
+        long[][] layer = {{q, h}, {kv, h}, {kv, h}, {h, q}, {im, h}, {im, h}, {h, im}};
+        long bytes = matrixBytes(c.vocabSize(), h, format);
+        for (long[] m : layer) {
+            bytes += c.numLayers() * matrixBytes(m[0], m[1], format);
+        }
+        return bytes + 4 * (2 * h * c.numLayers() + h); // the norms, float32
+    }
+
+    /** A rows × cols matrix in {@code format}: Q8_0 adds a float32 scale per block of each row, a short one too. */
+    private static long matrixBytes(long rows, long cols, WeightFormat format) {
+        long bytes = rows * cols * format.elementBytes();
+        return format == WeightFormat.Q8_0 ? bytes + rows * WeightFormat.q8Blocks((int) cols) * Float.BYTES : bytes;
     }
 
     /**

@@ -21,12 +21,12 @@ import java.util.Map;
 
 /**
  * The Java decode step side by side in one run (issue 15, item 4): for each model, each weight format
- * ({@value VectorKernels#WEIGHTS_PROPERTY}) and each thread count ({@value VectorKernels#THREADS_PROPERTY}), the
+ * ({@code EngineOptions.decodeWeights}) and each thread count ({@value VectorKernels#THREADS_PROPERTY}), the
  * decode speed next to the read-bandwidth ceiling measured in the same run (bandwidth ÷ the bytes of weights a step
  * reads in that format), and what the format costs: the perplexity of a text teacher-forced through the same decode
  * step, one token at a time, against float32's.
  * <p>
- * Both switches are system properties that a model reads when it loads, so every variant is loaded on its own,
+ * Both are read when a model loads (the thread count as a system property), so every variant is loaded on its own,
  * warmed up until the JIT has compiled the step, measured and closed before the next one.
  */
 public final class DecodeBench {
@@ -129,11 +129,10 @@ public final class DecodeBench {
 
     private static JsonObject variant(Path dir, BenchOptions o, WeightFormat format, int threads, int promptTokens,
                                       int decodeTokens, int qualityTokens, double bandwidth) {
-        String oldFormat = System.getProperty(VectorKernels.WEIGHTS_PROPERTY);
+        // the kernel threads have no engine option: a system property, read when the model loads
         String oldThreads = System.getProperty(VectorKernels.THREADS_PROPERTY);
-        System.setProperty(VectorKernels.WEIGHTS_PROPERTY, format.name());
         System.setProperty(VectorKernels.THREADS_PROPERTY, Integer.toString(threads));
-        try (InfiniModel model = BenchModels.infini(dir, o)) {
+        try (InfiniModel model = BenchModels.infini(dir, o, format)) {
             if (!model.decodesInJava()) {
                 throw new IllegalStateException(unavailable(o.device()) != null ? unavailable(o.device())
                         : "the model decodes through PyTorch (not on the CPU?)");
@@ -176,7 +175,7 @@ public final class DecodeBench {
                 }
                 runs++;
             }
-            long bytes = weightBytesPerToken(c, format);
+            long bytes = BenchModels.weightBytesPerToken(c, format);
             double rate = decodeTokens / (best / 1e3);
             double ceiling = bandwidth / bytes;
             JsonObject row = new JsonObject();
@@ -200,7 +199,6 @@ public final class DecodeBench {
             }
             return row;
         } finally {
-            restore(VectorKernels.WEIGHTS_PROPERTY, oldFormat);
             restore(VectorKernels.THREADS_PROPERTY, oldThreads);
         }
     }
@@ -220,30 +218,6 @@ public final class DecodeBench {
             }
         }
         return Math.round(sum / tokens * 1e5) / 1e5;
-    }
-
-    /**
-     * Bytes of weights a decode step reads with its matrices in {@code format}: every linear map and the LM head in
-     * that format (Q8_0 with a float32 scale per block of 32), the norms in float32.
-     */
-    static long weightBytesPerToken(ModelConfig c, WeightFormat format) {
-        long h = c.hiddenSize();
-        long q = (long) c.numHeads() * c.headDim();
-        long kv = (long) c.numKvHeads() * c.headDim();
-        long im = c.intermediateSize();
-        // every matrix a step multiplies by, as rows × columns: q, k, v, o, gate, up, down per layer; the LM head
-        long[][] layer = {{q, h}, {kv, h}, {kv, h}, {h, q}, {im, h}, {im, h}, {h, im}};
-        long bytes = matrixBytes(c.vocabSize(), h, format);
-        for (long[] m : layer) {
-            bytes += c.numLayers() * matrixBytes(m[0], m[1], format);
-        }
-        return bytes + 4 * (2 * h * c.numLayers() + h); // the norms, float32
-    }
-
-    /** A rows × cols matrix in {@code format}: Q8_0 adds a float32 scale per block of each row, a short one too. */
-    private static long matrixBytes(long rows, long cols, WeightFormat format) {
-        long bytes = rows * cols * format.elementBytes();
-        return format == WeightFormat.Q8_0 ? bytes + rows * WeightFormat.q8Blocks((int) cols) * Float.BYTES : bytes;
     }
 
     private static void restore(String property, String value) {
