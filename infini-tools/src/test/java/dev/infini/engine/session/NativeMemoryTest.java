@@ -58,6 +58,10 @@ class NativeMemoryTest {
     // Not a divisor of N, so chunks straddle segment boundaries, and its offsets in the segment repeat every 8 chunks:
     // after the warm-up every shape has been seen (PyTorch keeps per-shape state, which is not a leak).
     private static final int CHUNK = 384;
+    // 8 chunks are 3 segments: a round of a multiple of 8 chunks ends where the one before it ended, with the same
+    // open segment. Rounds of 52 chunks (6.5 cycles) ended half a segment apart in turn, and the readings alternated
+    // by 5 MB, which put the median rise on either side by chance.
+    private static final int CYCLE = 8 * CHUNK;
     private static final int ROUNDS = 12;
     private static final int READINGS = 3;
     private static final int WINDOW = 4;
@@ -82,14 +86,14 @@ class NativeMemoryTest {
 
     @Test
     void appendingOverAHundredThousandTokensLeaksNoArrayAndLessThanAHundredBytesPerToken() throws Exception {
-        int perRound = 52 * CHUNK;
+        int perRound = 8 * CYCLE;
         try (Session session = new Session(model)) {
-            append(session, 52 * CHUNK);
+            append(session, 7 * CYCLE);
             int arrays = liveArrays();
             long[] resident = residentAfterEachOf(() -> append(session, perRound));
 
             assertThat(liveArrays()).as("arrays alive under the model's manager").isEqualTo(arrays);
-            assertThat(session.tokensSeen()).isEqualTo((52L + ROUNDS * 52L) * CHUNK);
+            assertThat(session.tokensSeen()).isEqualTo(7L * CYCLE + (long) ROUNDS * perRound);
             assertThat(session.lastLogits()).doesNotContain(Float.NaN);
             assertMedianRiseBelowHalfOfLeak(resident, 100, perRound, "tokens appended");
         }
