@@ -5,6 +5,7 @@ import dev.infini.tools.eval.FactTemplates;
 import dev.infini.tools.eval.HeldOut;
 import dev.infini.tools.eval.OpenData;
 import dev.infini.tools.eval.PasskeyPrompt;
+import dev.infini.tools.eval.TopicTalk;
 import dev.infini.engine.tokenizer.ChatFormat;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 
@@ -26,8 +27,9 @@ import java.util.stream.IntStream;
  *   the rest. The others are open-list values (names, cities, words, numbers, made-up words) or prose;</li>
  *   <li><b>associative recall</b>: key–value pairs, then queries of the keys whose values are the targets; half of
  *   them token pairs from the alphabet, half {@code name = value} lines of open-list values;</li>
- *   <li><b>chat</b>: the sample app's chat format, 1–3 facts told in free phrasing, filler turns (small talk, or a
- *   corpus sentence and the sentences after it), and questions at any offset whose answers carry the weight;</li>
+ *   <li><b>chat</b>: the sample app's chat format, 1–3 facts told in free phrasing, filler turns (small talk on
+ *   everyday topics, fixed small talk, or a corpus sentence and the sentences after it), and questions at any offset
+ *   whose answers carry the weight;</li>
  *   <li><b>passkey</b>: the paper's task with a haystack of corpus prose (or its own filler in a third), the key of
  *   1–6 digits, the question anywhere;</li>
  *   <li><b>prose</b>: windows of the corpora so replies stay grammatical.</li>
@@ -60,7 +62,8 @@ public final class RecallData implements SequenceSource {
 
     /** The sentences each sequence builder draws from, for one part. */
     private record Material(HeldOut part, List<FactTemplates.Slot> slots, List<String> acknowledgements,
-                            List<FactTemplates.SmallTalk> smallTalk, List<String[]> documents, int[] prose) {
+                            List<FactTemplates.SmallTalk> smallTalk, List<TopicTalk.Kind> topicTalk,
+                            List<String[]> documents, int[] prose) {
     }
 
     private static final int SENTENCES = 400_000;
@@ -123,7 +126,7 @@ public final class RecallData implements SequenceSource {
                 ? ProseCorpus.tokens(tokenizer, documents.stream().map(OpenData.Document::text).toList(), proseTokens)
                 : new int[0];
         return new Material(part, FactTemplates.slots(part), FactTemplates.acknowledgements(part),
-                FactTemplates.smallTalk(part), sentences, prose);
+                FactTemplates.smallTalk(part), TopicTalk.kinds(part), sentences, prose);
     }
 
     /** Token ids 3.. (after unk, BOS, EOS) by falling frequency in the prose, ties by id. */
@@ -313,9 +316,17 @@ public final class RecallData implements SequenceSource {
         }
     }
 
-    /** Small talk, or a corpus sentence as the message and the one or two after it as the reply: half each. */
+    /**
+     * Small talk on an everyday topic (half the turns: replies to messages never seen must come from these), fixed
+     * small talk (a fifth), or a corpus sentence as the message and the one or two after it as the reply.
+     */
     private int[] fillerTurn(SplittableRandom random, Material material) {
-        if (random.nextBoolean() || material.documents().isEmpty()) {
+        double r = random.nextDouble();
+        if (r < 0.5) {
+            TopicTalk.Pair talk = TopicTalk.pair(random, material.topicTalk());
+            return TrainingData.concat(user(talk.message()), assistant(talk.reply()));
+        }
+        if (r < 0.7 || material.documents().isEmpty()) {
             FactTemplates.SmallTalk talk = FactTemplates.pick(random, material.smallTalk());
             return TrainingData.concat(user(talk.message()), assistant(talk.reply()));
         }

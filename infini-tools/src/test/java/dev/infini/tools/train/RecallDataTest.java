@@ -4,6 +4,7 @@ import dev.infini.engine.SharedData;
 import dev.infini.tools.eval.FactTemplates;
 import dev.infini.tools.eval.HeldOut;
 import dev.infini.tools.eval.OpenData;
+import dev.infini.tools.eval.TopicTalk;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,8 +73,11 @@ class RecallDataTest {
         open.documents(HeldOut.TEST).forEach(d -> testWords.add(d.text().split(" ")[0]));
         assertThat(testWords).hasSizeGreaterThan(100);
         List<Pattern> testLines = testSentences();
+        Set<String> testTopicTalk = topicTalk(HeldOut.TEST);
+        Set<String> trainTopicTalk = topicTalk(HeldOut.TRAIN);
         SplittableRandom random = new SplittableRandom(3);
         int chats = 0;
+        int topicTurns = 0;
         for (int i = 0; i < 1500; i++) {
             TrainingData.Sample sample = data.sample(random, LENGTH, i % 2 == 0 ? 0 : 5000);
             String text = tokenizer.decode(sample.ids());
@@ -83,6 +87,11 @@ class RecallDataTest {
             }
             for (Pattern line : testLines) {
                 assertThat(line.matcher(text).find()).as(line + " in " + text).isFalse();
+            }
+            for (String line : text.split("\n")) {
+                String said = line.replaceFirst("^\\s*(User|Assistant): ", "");
+                assertThat(testTopicTalk).as(sample.kind() + ": " + text).doesNotContain(said);
+                topicTurns += trainTopicTalk.contains(said) ? 1 : 0;
             }
             if (sample.kind().equals("chat") || sample.kind().equals("passkey")) {
                 // alphabet and pair streams may put digit tokens side by side at random; these kinds hold numbers
@@ -96,6 +105,30 @@ class RecallDataTest {
             }
         }
         assertThat(chats).isGreaterThan(200);
+        assertThat(topicTurns).as("small talk on everyday topics in the filler").isGreaterThan(100);
+    }
+
+    /**
+     * Topic-talk sentences of one side: for the test side every sentence that names a test topic or uses a test
+     * frame (training may produce none), for the train side the others.
+     */
+    private static Set<String> topicTalk(HeldOut side) {
+        Set<String> sentences = new HashSet<>();
+        for (TopicTalk.Kind kind : TopicTalk.KINDS) {
+            for (String topic : kind.topics()) {
+                for (String frame : concat(kind.messages(), kind.replies())) {
+                    boolean test = HeldOut.of(frame) == HeldOut.TEST || HeldOut.of(topic) == HeldOut.TEST;
+                    if (test == (side == HeldOut.TEST)) {
+                        sentences.add(TopicTalk.fill(frame, topic));
+                    }
+                }
+            }
+        }
+        return sentences;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
     }
 
     /** Every test-part sentence as a whole chat line, its value any text. */
