@@ -20,6 +20,7 @@ import picocli.CommandLine;
                 VocabCommand.class,
                 PasskeyCommand.class,
                 ChatRecallCommand.class,
+                RepliesCommand.class,
                 RecallProbeCommand.class,
                 HeldOutTextCommand.class,
                 SampleStoriesCommand.class,

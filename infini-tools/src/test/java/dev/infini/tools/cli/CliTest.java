@@ -71,6 +71,30 @@ class CliTest {
     }
 
     @Test
+    void repliesPlaysEachConversationOfTheMessagesFileAndHeldOutTopicTalkWithItsScore(@TempDir Path dir)
+            throws Exception {
+        Path messages = dir.resolve("messages.txt");
+        Files.writeString(messages, "# two conversations\nHello there!\nI baked a cake.\n\n\nWhat a day.\n");
+        int code = InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "--messages", messages.toString(), "--max-reply-tokens", "4");
+        assertThat(code).isZero();
+        assertThat(stdout()).contains("Conversation 1", "- user: Hello there!", "- user: I baked a cake.",
+                "Conversation 2", "- user: What a day.").doesNotContain("two conversations", "Conversation 3",
+                "naming the message's topic");
+        assertThat(stdout().split("  - model: ", -1)).hasSize(4);
+
+        out.reset();
+        assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "-n", "1", "--turns", "2", "--max-reply-tokens", "4")).isZero();
+        assertThat(stdout()).containsPattern("replies naming the message's topic \\(memory [A-Za-z]+\\): [0-2]/2 = ");
+
+        Files.writeString(messages, "# nothing to say\n\n");
+        assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--messages",
+                messages.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no messages");
+    }
+
+    @Test
     void heldOutTextRefusesAPartOrCorpusItDoesNotHaveBeforeFetchingAnything(@TempDir Path dir) {
         assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--part", "middle", "-o",
                 dir.resolve("x.txt").toString())).isNotZero();

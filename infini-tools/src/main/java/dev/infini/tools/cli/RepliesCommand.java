@@ -1,0 +1,90 @@
+package dev.infini.tools.cli;
+
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.tools.eval.ChatRecallEvaluator;
+import dev.infini.tools.eval.RepliesEvaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code infini replies}: the model's replies to ordinary messages, for reading, and how many take up the topic. */
+@Command(name = "replies", mixinStandardHelpOptions = true,
+        description = {"Replies to ordinary messages in the sample app's chat format, greedy, each conversation"
+                + " round-tripping its state through bytes every turn, printed as Markdown for reading.",
+                "Messages come from --messages (your own words) or, without it, from the held-out part of the"
+                        + " topic small talk (topics and phrasings never trained on); for those the report counts"
+                        + " the replies that name the message's topic."})
+final class RepliesCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--messages", paramLabel = "FILE",
+            description = "UTF-8 text: one message per line, a blank line between conversations, # comments.")
+    Path messages;
+
+    @Option(names = {"-n", "--conversations"}, defaultValue = "4",
+            description = "Held-out conversations without --messages (default: ${DEFAULT-VALUE}).")
+    int conversations;
+
+    @Option(names = "--turns", defaultValue = "5",
+            description = "Messages per held-out conversation (default: ${DEFAULT-VALUE}).")
+    int turns;
+
+    @Option(names = "--max-reply-tokens", defaultValue = "40",
+            description = "Tokens per reply (default: ${DEFAULT-VALUE}).")
+    int maxReplyTokens;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the held-out messages (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException {
+        List<List<RepliesEvaluator.Message>> script = script();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (InfiniModel model = modelOptions.load()) {
+            int total = script.stream().mapToInt(List::size).sum();
+            Progress progress = new Progress(System.err, "replies (memory " + model.memoryMode() + ")", total,
+                    "messages");
+            int[] done = {0};
+            List<RepliesEvaluator.Turn> turnsPlayed = new RepliesEvaluator(
+                    ChatRecallEvaluator.engine(model, maxReplyTokens))
+                    .run(script, t -> progress.update(++done[0], done[0], ""));
+            progress.finish(total, total, "");
+            out.print(RepliesEvaluator.report(turnsPlayed, "memory " + model.memoryMode()));
+        }
+        return 0;
+    }
+
+    /** The conversations to play; bad options are refused before the model loads. */
+    private List<List<RepliesEvaluator.Message>> script() throws IOException {
+        if (maxReplyTokens < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-reply-tokens must be at least 1");
+        }
+        try {
+            if (messages == null) {
+                return RepliesEvaluator.heldOut(conversations, turns, seed);
+            }
+            if (!Files.isRegularFile(messages)) {
+                throw new ParameterException(spec.commandLine(), "--messages: no such file: " + messages);
+            }
+            return RepliesEvaluator.conversations(Files.readAllLines(messages, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

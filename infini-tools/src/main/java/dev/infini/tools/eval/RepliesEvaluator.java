@@ -1,0 +1,124 @@
+package dev.infini.tools.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Replies to ordinary messages: conversations of messages, the model writing every reply, for reading (are they
+ * grammatical and on topic?) and for one measure that needs no reader: of the messages whose topic is known, how many
+ * replies name it again.
+ * <p>
+ * The messages come from a file in the user's own words ({@link #conversations(List)}), or from the test part of
+ * {@link TopicTalk} ({@link #heldOut}): topics and phrasings that training never showed, each message with its topic.
+ */
+public final class RepliesEvaluator {
+
+    /**
+     * A user message.
+     *
+     * @param topic what an on-topic reply names, or null when not known
+     */
+    public record Message(String text, String topic) {
+    }
+
+    /** One turn's outcome. */
+    public record Turn(int conversation, String message, String topic, String reply) {
+
+        /** True when the message's topic is known and the reply names it (the topic's article aside). */
+        public boolean onTopic() {
+            return topic != null && ChatRecallEvaluator.mentions(reply, topic.replaceFirst("^the ", ""));
+        }
+    }
+
+    private final ChatRecallEvaluator.Chat chat;
+
+    public RepliesEvaluator(ChatRecallEvaluator.Chat chat) {
+        this.chat = chat;
+    }
+
+    /**
+     * Conversations from lines of text: one message per line, a blank line between conversations, lines starting
+     * with {@code #} ignored. Messages read from a file have no known topic.
+     */
+    public static List<List<Message>> conversations(List<String> lines) {
+        List<List<Message>> conversations = new ArrayList<>();
+        List<Message> current = new ArrayList<>();
+        for (String line : lines) {
+            String text = line.strip();
+            if (text.isEmpty()) {
+                if (!current.isEmpty()) {
+                    conversations.add(current);
+                    current = new ArrayList<>();
+                }
+            } else if (!text.startsWith("#")) {
+                current.add(new Message(text, null));
+            }
+        }
+        if (!current.isEmpty()) {
+            conversations.add(current);
+        }
+        if (conversations.isEmpty()) {
+            throw new IllegalArgumentException("no messages: one message per line, a blank line between conversations");
+        }
+        return conversations;
+    }
+
+    /** {@code count} conversations of {@code turns} held-out topic-talk messages each, seeded. */
+    public static List<List<Message>> heldOut(int count, int turns, long seed) {
+        if (count < 1 || turns < 1) {
+            throw new IllegalArgumentException("need at least one conversation of one turn, got " + count
+                    + " of " + turns);
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        List<TopicTalk.Kind> kinds = TopicTalk.kinds(HeldOut.TEST);
+        List<List<Message>> conversations = new ArrayList<>();
+        for (int c = 0; c < count; c++) {
+            List<Message> messages = new ArrayList<>();
+            for (int t = 0; t < turns; t++) {
+                TopicTalk.Pair pair = TopicTalk.pair(random, kinds);
+                messages.add(new Message(pair.message(), pair.topic()));
+            }
+            conversations.add(messages);
+        }
+        return conversations;
+    }
+
+    /** Plays the conversations (ids {@code replies-c}, each started afresh) and returns every turn. */
+    public List<Turn> run(List<List<Message>> conversations, Consumer<Turn> listener) {
+        List<Turn> turns = new ArrayList<>();
+        for (int c = 0; c < conversations.size(); c++) {
+            String id = "replies-" + c;
+            chat.forget(id);
+            for (Message m : conversations.get(c)) {
+                Turn turn = new Turn(c, m.text(), m.topic(), chat.reply(id, m.text()).text().strip());
+                turns.add(turn);
+                listener.accept(turn);
+            }
+        }
+        return turns;
+    }
+
+    /** The turns as a Markdown list, conversation by conversation, then the on-topic line when topics are known. */
+    public static String report(List<Turn> turns, String label) {
+        StringBuilder out = new StringBuilder();
+        int conversation = -1;
+        for (Turn t : turns) {
+            if (t.conversation() != conversation) {
+                conversation = t.conversation();
+                out.append(String.format(Locale.ROOT, "%nConversation %d%n%n", conversation + 1));
+            }
+            out.append("- user: ").append(t.message()).append('\n')
+                    .append("  - model: ").append(t.reply().replace("\n", " ")).append('\n');
+        }
+        long known = turns.stream().filter(t -> t.topic() != null).count();
+        if (known > 0) {
+            long on = turns.stream().filter(Turn::onTopic).count();
+            out.append(String.format(Locale.ROOT, "%nreplies naming the message's topic (%s): %d/%d = %.0f%%%n",
+                    label, on, known, 100.0 * on / known));
+        }
+        return out.toString();
+    }
+}
