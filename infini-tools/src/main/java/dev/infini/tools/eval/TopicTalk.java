@@ -8,23 +8,30 @@ import java.util.random.RandomGenerator;
  * Small talk composed from everyday topics: a message that names a topic and a reply that takes it up again, for
  * replies to ordinary messages that are on topic and grammatical. {@link FactTemplates#SMALL_TALK} holds ~50 fixed
  * pairs, too few to teach a reply to a message the model has not seen (it learns to recite them); here a pair is a
- * topic (an activity, a food, a place, animals, a thing of the user's, a feeling, an event) in one of its kind's
- * message frames and one of its reply frames, thousands of pairs in all, and a reply needs the topic copied out of
- * the message, not recalled from training.
+ * topic (an activity, a food, a place, animals, a thing of the user's, a feeling, a good feeling, an event) in one
+ * of its kind's message frames, answered by one of the reply frames written for that message (a lost umbrella is not
+ * congratulated on being new), thousands of pairs in all, and a reply needs the topic copied out of the message, not
+ * recalled from training.
  * <p>
- * Topics, message frames and reply frames are each split by {@link HeldOut} on their text: a pair of one part uses
- * only that part's topics and frames, so the test part's pairs name topics in phrasings that training never showed.
+ * Topics and exchanges are split by {@link HeldOut}, exchanges on their message frame: a pair of one part uses only
+ * that part's topics and exchanges, so the test part's pairs name topics in phrasings, and get replies, that
+ * training never showed.
  * <p>
  * Frames mark the topic with {@code {t}} ({@code {T}} capitalised); every topic of a kind fits every frame of it.
  */
 public final class TopicTalk {
 
-    /** A kind of topic, with the frames that fit it. */
-    public record Kind(String name, List<String> topics, List<String> messages, List<String> replies) {
+    /** A message frame and the reply frames that answer it; no reply frame answers two messages. */
+    public record Exchange(String message, List<String> replies) {
+    }
 
-        /** This kind cut to one part: its topics, message frames and reply frames. */
+    /** A kind of topic, with the exchanges that fit every topic of it. */
+    public record Kind(String name, List<String> topics, List<Exchange> exchanges) {
+
+        /** This kind cut to one part: its topics, and the exchanges whose message frame is of the part. */
         Kind part(HeldOut part) {
-            return new Kind(name, part.select(topics), part.select(messages), part.select(replies));
+            return new Kind(name, part.select(topics),
+                    exchanges.stream().filter(e -> part.holds(e.message())).toList());
         }
     }
 
@@ -37,175 +44,252 @@ public final class TopicTalk {
             new Kind("activity", List.of("swimming", "baking bread", "playing chess", "knitting", "running",
                     "painting", "learning Spanish", "playing the piano", "fishing", "hiking", "reading poetry",
                     "writing letters", "camping", "dancing", "gardening", "skating", "sewing", "drawing",
-                    "singing in a choir", "doing yoga", "cycling", "rowing", "climbing", "making pottery", "bird watching",
-                    "playing the violin", "cooking curry", "learning French", "sailing", "skiing", "surfing",
-                    "jogging before work", "doing puzzles", "taking photos", "playing tennis", "woodworking",
-                    "horse riding", "writing poems", "playing football", "juggling", "crocheting",
-                    "learning to code", "making jam", "ice fishing", "playing the drums", "bowling"),
-                    List.of("I love {t}.", "I started {t} last month.", "Do you like {t}?",
-                            "I spent the whole afternoon {t}.", "I want to get better at {t}.",
-                            "My friend got me into {t}.", "Is {t} a good hobby?",
-                            "I tried {t} for the first time today.", "Lately I have been {t} a lot.",
-                            "Can you give me a tip for {t}?", "I'm thinking about {t} this weekend.",
-                            "What do you think about {t}?"),
-                    List.of("{T} is a lovely way to spend time. How often do you do it?",
-                            "That's great! {T} takes patience, but it is worth it.",
-                            "I think {t} is good for body and mind.",
-                            "Getting better at {t} takes practice. A little every day helps.",
+                    "singing in a choir", "doing yoga", "cycling", "rowing", "climbing", "making pottery",
+                    "bird watching", "playing the violin", "cooking curry", "learning French", "sailing", "skiing",
+                    "surfing", "jogging before work", "doing puzzles", "taking photos", "playing tennis",
+                    "woodworking", "horse riding", "writing poems", "playing football", "juggling", "crocheting",
+                    "learning to code", "making jam", "ice fishing", "playing the drums", "bowling"), List.of(
+                    new Exchange("I love {t}.", List.of("{T} is a lovely way to spend time. How often do you do it?",
                             "How nice! What do you enjoy most about {t}?",
-                            "{T} sounds like fun. Who showed you how?",
-                            "Many people find {t} relaxing. I hope you enjoy it.",
-                            "Start slowly with {t} and be patient with yourself.",
-                            "Good for you! {T} is a wonderful hobby.",
-                            "Oh, I like {t}! Do you do it alone or with friends?",
-                            "What a nice way to spend your free time. {T} can keep you busy for years.",
-                            "Keep it up! Everyone starts slowly with {t}.",
-                            "Ah, {t}! That is a hobby with a lot to learn.",
-                            "{T} sounds relaxing. Do you have a favourite place for it?",
+                            "Oh, I like {t} too! Do you do it alone or with friends?")),
+                    new Exchange("I started {t} last month.", List.of(
+                            "That's great! {T} takes patience, but it is worth it.",
+                            "Good for you! Everyone starts slowly with {t}.",
+                            "A month of {t} already! How is it going?")),
+                    new Exchange("Do you like {t}?", List.of("I think {t} is good for body and mind.",
+                            "{T} sounds like a lot of fun. Do you do it often?",
+                            "Yes, {t} is a great thing to share with friends.")),
+                    new Exchange("I spent the whole afternoon {t}.", List.of(
+                            "What a nice way to spend your free time. {T} can keep you busy for hours.",
+                            "An afternoon of {t} sounds lovely. Are you tired now?")),
+                    new Exchange("I want to get better at {t}.", List.of(
+                            "Getting better at {t} takes practice. A little every day helps.",
+                            "Find a friend who enjoys {t} too. Learning together is easier.")),
+                    new Exchange("My friend got me into {t}.", List.of(
+                            "How kind of your friend! Is {t} more fun together?",
+                            "{T} with a friend sounds like a good time.")),
+                    new Exchange("Is {t} a good hobby?", List.of(
+                            "Yes, {t} is a wonderful hobby. It is relaxing and fun.",
+                            "I think so. {T} is good for the mind, and it is never too late to start.")),
+                    new Exchange("I tried {t} for the first time today.", List.of("How exciting! Did you enjoy {t}?",
+                            "The first time is always the hardest. Keep going with {t}!")),
+                    new Exchange("Lately I have been {t} a lot.", List.of(
                             "You must enjoy {t} a lot. How long have you been at it?",
-                            "{T} is a great thing to share with friends.",
-                            "Nice! I hear {t} is good exercise for the mind.",
-                            "So you like {t}. What got you started?",
-                            "It is never too late to start {t}.")),
-            new Kind("food", List.of("pancakes", "tomato soup", "apple pie", "fresh bread", "noodles",
-                    "roast chicken", "lemon cake", "porridge", "fish and chips", "vegetable curry", "strawberries",
-                    "dumplings", "rice pudding", "grilled cheese", "mushroom risotto", "cherry tart", "lentil stew",
-                    "chocolate cookies", "potato salad", "banana bread", "omelettes", "sushi", "waffles",
-                    "bean soup", "fried rice", "carrot cake", "muffins", "spaghetti", "plum jam", "hot chocolate",
-                    "pumpkin soup", "blueberry pie", "scrambled eggs", "falafel", "pea soup", "cinnamon rolls"),
-                    List.of("I had {t} for dinner.", "Do you like {t}?", "I want to learn to make {t}.",
-                            "We made {t} together today.", "My grandmother makes the best {t}.",
-                            "I'm craving {t} right now.", "Is {t} hard to make?", "I had {t} for lunch today.",
-                            "Tonight I am cooking {t}.", "Nothing beats {t} on a cold day."),
-                    List.of("That sounds delicious! Did you make the {t} yourself?",
-                            "Yum, {t}! That is a good choice.",
-                            "I like the sound of {t}. What else did you have?",
-                            "Home-made {t} is the best. Enjoy every bite!",
+                            "{T} is a good way to fill your days.")),
+                    new Exchange("Can you give me a tip for {t}?", List.of(
+                            "Start slowly with {t} and be patient with yourself.",
+                            "For {t}, a little practice every day works better than a lot once a week.")),
+                    new Exchange("I'm thinking about {t} this weekend.", List.of(
+                            "{T} this weekend sounds like a great plan.",
+                            "Go for it! The weekend is a good time for {t}.")),
+                    new Exchange("What do you think about {t}?", List.of("I think {t} is a lovely way to relax.",
+                            "Many people find {t} relaxing. Have you tried it?")),
+                    new Exchange("I'm tired after {t}.", List.of(
+                            "{T} can be tiring. Drink some water and rest a little.",
+                            "You worked hard! Rest well after {t}.")))),
+            new Kind("food", List.of("tomato soup", "apple pie", "fresh bread", "roast chicken", "lemon cake",
+                    "porridge", "vegetable curry", "rice pudding", "mushroom risotto", "cherry tart", "lentil stew",
+                    "potato salad", "banana bread", "sushi", "bean soup", "fried rice", "carrot cake", "spaghetti",
+                    "plum jam", "hot chocolate", "pumpkin soup", "blueberry pie", "falafel", "pea soup",
+                    "chicken soup", "fruit salad", "cheese on toast", "chocolate mousse", "beef stew", "pasta salad",
+                    "garlic bread", "ginger tea", "paella", "lasagne", "goulash", "apple crumble", "pizza",
+                    "couscous"), List.of(
+                    new Exchange("I had {t} for dinner.", List.of(
+                            "That sounds delicious! Did you make the {t} yourself?",
+                            "Yum, {t} for dinner! That is a good choice.")),
+                    new Exchange("Do you like {t}?", List.of("Oh yes, {t} is one of my favourites.",
+                            "I like {t} very much. Do you?")),
+                    new Exchange("I want to learn to make {t}.", List.of(
                             "Making {t} is easier than people think. Start with a simple recipe.",
-                            "Mmm, {t}. Now I am hungry too.",
+                            "Good idea! Home-made {t} is the best.")),
+                    new Exchange("We made {t} together today.", List.of(
                             "How lovely! Cooking {t} with someone is twice the fun.",
-                            "{T} on a cold day is hard to beat.",
-                            "Oh, {t}! Is that one of your favourites?",
-                            "I think {t} is a great choice for any day of the week.",
-                            "Good {t} needs good ingredients. Where do you buy yours?")),
+                            "That sounds like a fun day. How did the {t} turn out?")),
+                    new Exchange("My grandmother makes the best {t}.", List.of(
+                            "Grandmothers often have the best recipes. Ask her how she makes {t}!",
+                            "Lucky you! Nothing beats your grandmother's {t}.")),
+                    new Exchange("I'm craving {t} right now.", List.of("Mmm, {t}. Now I am hungry too.",
+                            "Maybe you can have {t} for dinner tonight!")),
+                    new Exchange("Is {t} hard to make?", List.of(
+                            "Not really. With a good recipe, {t} is quite easy to make.",
+                            "Making {t} takes a little time, but it is not hard.")),
+                    new Exchange("I had {t} for lunch today.", List.of(
+                            "{T} for lunch sounds great. Was it home-made?", "Yum! Where did you have the {t}?")),
+                    new Exchange("Tonight I am cooking {t}.", List.of(
+                            "{T} tonight sounds wonderful. Enjoy your dinner!",
+                            "Good choice! Is it your own recipe for {t}?")),
+                    new Exchange("Nothing beats {t} on a cold day.", List.of("{T} on a cold day is hard to beat.",
+                            "True! {T} warms you up from the inside.")))),
             new Kind("place", List.of("the beach", "the library", "the ski resort", "the museum", "the market",
                     "the zoo", "the old castle", "the lake", "the cinema", "the park", "the swimming pool",
                     "the forest", "the harbour", "the botanical garden", "the city centre", "the farm",
-                    "the concert hall", "the fair", "the island", "the art gallery", "the aquarium",
-                    "the ice rink", "the bakery on the corner", "the river", "the seaside", "the theatre",
-                    "the old town", "the town hall", "the bookshop", "the train museum", "the flower show",
-                    "the night market", "the waterfall", "the campsite"),
-                    List.of("I'm going to {t} tomorrow.", "We spent the day at {t}.", "Have you ever been to {t}?",
-                            "I love visiting {t}.", "What can I do at {t}?", "I went to {t} with my family.",
-                            "We might go to {t} this weekend.", "I just came back from {t}.",
-                            "My kids want to go to {t}."),
-                    List.of("{T} sounds like a lovely place. What will you do there?",
-                            "A day at {t} is always nice. Take some water and a snack.",
-                            "I hope you have a good time at {t}!",
-                            "There is always something to see at {t}.",
-                            "How fun! What did you like best about {t}?",
-                            "Going to {t} with family makes good memories.",
-                            "{T} is a great choice for a day out.",
-                            "Enjoy {t}, and tell me about it afterwards.",
-                            "Oh, I have heard good things about {t}. Who is going with you?",
+                    "the concert hall", "the fair", "the island", "the art gallery", "the aquarium", "the ice rink",
+                    "the bakery on the corner", "the river", "the seaside", "the theatre", "the old town",
+                    "the town hall", "the bookshop", "the train museum", "the flower show", "the night market",
+                    "the waterfall", "the campsite"), List.of(
+                    new Exchange("I'm going to {t} tomorrow.", List.of(
+                            "{T} sounds like a lovely place. What will you do there?",
+                            "Have a great time at {t} tomorrow!")),
+                    new Exchange("We spent the day at {t}.", List.of("How fun! What did you like best about {t}?",
+                            "A day at {t} sounds lovely. Are you tired now?")),
+                    new Exchange("Have you ever been to {t}?", List.of(
+                            "No, but I would love to hear about {t}. What is it like?",
+                            "I have heard good things about {t}. Is it nice?")),
+                    new Exchange("I love visiting {t}.", List.of("There is always something to see at {t}.",
+                            "{T} is a great choice for a day out.")),
+                    new Exchange("What can I do at {t}?", List.of(
+                            "At {t} you can walk around, look at everything and have a snack.",
+                            "Take a friend to {t} and explore it slowly.")),
+                    new Exchange("I went to {t} with my family.", List.of(
+                            "Going to {t} with family makes good memories.", "How lovely! Did everyone enjoy {t}?")),
+                    new Exchange("We might go to {t} this weekend.", List.of(
                             "A visit to {t} sounds like a lovely plan.",
-                            "What a good idea! Don't forget your camera at {t}.")),
-            new Kind("animals", List.of("owls", "dolphins", "horses", "rabbits", "bees", "hedgehogs",
-                    "penguins", "frogs", "foxes", "ducks", "elephants", "squirrels", "butterflies", "whales",
-                    "goats", "parrots", "turtles", "lions", "otters", "deer", "swans", "bats", "koalas", "wolves",
-                    "seals", "giraffes", "pigeons", "ladybirds", "crabs", "zebras", "snails", "robins",
-                    "kangaroos", "tigers", "sheep", "badgers"),
-                    List.of("I love {t}.", "Do you like {t}?", "I saw some {t} today.",
-                            "My daughter wants to learn about {t}.", "We watched {t} at the park.",
-                            "I read a book about {t}.", "There were {t} near our house this morning.",
-                            "My son is drawing {t}.", "Are {t} good pets?"),
-                    List.of("{T} are wonderful animals. Where did you see them?",
-                            "I like {t} too. They are fascinating to watch.",
-                            "Many children love {t}. A picture book about them could be fun.",
-                            "How lucky! Seeing {t} up close is special.",
-                            "{T} are amazing. Did you take a photo?",
-                            "Learning about {t} is a great idea. There is so much to know.",
-                            "Oh, {t}! They always make me smile.",
-                            "It is best to watch {t} from a little distance.")),
-            new Kind("thing", List.of("bike", "camera", "umbrella", "phone", "guitar", "watch", "scarf",
-                    "kite", "telescope", "laptop", "garden chair", "coffee machine", "rucksack", "sewing machine",
-                    "winter coat", "bookshelf", "skateboard", "alarm clock", "tent", "lamp", "radio",
-                    "piano stool", "fishing rod", "record player", "sofa", "backpack", "teapot", "tablet",
-                    "wallet", "car", "keyboard", "hat", "lawn mower", "heater", "microwave", "boat"),
-                    List.of("I just bought a new {t}.", "My {t} broke today.", "I love my old {t}.",
-                            "I lost my {t} yesterday.", "I'm fixing my {t} this weekend.",
-                            "My brother gave me his {t}.", "Should I buy a new {t}?", "My {t} is making a strange noise.",
-                            "I painted my {t} blue."),
-                    List.of("A new {t}! I hope you enjoy it.", "Oh no! I hope your {t} can be fixed.",
+                            "Enjoy {t}, and tell me about it afterwards.")),
+                    new Exchange("I just came back from {t}.", List.of("Welcome back! How was {t}?",
+                            "Did you have a good time at {t}?")),
+                    new Exchange("My kids want to go to {t}.", List.of(
+                            "Children love a trip to {t}. Take some water and a snack.",
+                            "What a good idea! Don't forget your camera at {t}.")))),
+            new Kind("animals", List.of("owls", "dolphins", "horses", "rabbits", "bees", "hedgehogs", "penguins",
+                    "frogs", "foxes", "ducks", "elephants", "squirrels", "butterflies", "whales", "goats", "parrots",
+                    "turtles", "lions", "otters", "deer", "swans", "bats", "koalas", "wolves", "seals", "giraffes",
+                    "pigeons", "ladybirds", "crabs", "zebras", "snails", "robins", "kangaroos", "tigers", "sheep",
+                    "badgers"), List.of(
+                    new Exchange("I love {t}.", List.of(
+                            "{T} are wonderful animals. What do you like most about them?",
+                            "I like {t} too. They are fascinating to watch.")),
+                    new Exchange("Do you like {t}?", List.of("Yes, {t} are amazing animals.",
+                            "Oh, {t}! They always make me smile.")),
+                    new Exchange("I saw some {t} today.", List.of("How lucky! Seeing {t} up close is special.",
+                            "{T}! Did you take a photo?", "Where did you see the {t}?")),
+                    new Exchange("My daughter wants to learn about {t}.", List.of(
+                            "Learning about {t} is a great idea. A picture book about them could be fun.",
+                            "Many children love {t}. A trip to see them could be fun too.")),
+                    new Exchange("We watched {t} at the park.", List.of(
+                            "Watching {t} is so relaxing. Were there many of them?",
+                            "What a nice day! {T} are fun to watch.")),
+                    new Exchange("I read a book about {t}.", List.of(
+                            "A book about {t} sounds interesting. What did you learn?",
+                            "There is so much to know about {t}. Did you enjoy the book?")),
+                    new Exchange("There were {t} near our house this morning.", List.of(
+                            "{T} near your house! It is best to watch them from a little distance.",
+                            "What a surprise! Did the {t} stay long?")),
+                    new Exchange("My son is drawing {t}.", List.of(
+                            "Drawing {t} is fun. I hope he shows you the picture.",
+                            "How sweet! {T} make a lovely picture.")),
+                    new Exchange("Are {t} good pets?", List.of(
+                            "It is best to ask an expert whether {t} make good pets.",
+                            "Most {t} are happiest outside, in a place of their own.")))),
+            new Kind("thing", List.of("bike", "camera", "umbrella", "phone", "guitar", "watch", "scarf", "kite",
+                    "telescope", "laptop", "garden chair", "coffee machine", "rucksack", "sewing machine",
+                    "winter coat", "bookshelf", "skateboard", "alarm clock", "tent", "lamp", "radio", "piano stool",
+                    "fishing rod", "record player", "sofa", "backpack", "teapot", "tablet", "wallet", "car",
+                    "keyboard", "hat", "lawn mower", "heater", "microwave", "boat"), List.of(
+                    new Exchange("I just bought a new {t}.", List.of("A new {t}! I hope you enjoy it.",
+                            "Nice! What made you choose this {t}?")),
+                    new Exchange("My {t} broke today.", List.of("Oh no! I hope your {t} can be fixed.",
+                            "That is annoying. Maybe a repair shop can fix your {t}.")),
+                    new Exchange("I love my old {t}.", List.of(
                             "Old things like your {t} often have a story. Take good care of it.",
+                            "An old {t} that still works is a treasure.")),
+                    new Exchange("I lost my {t} yesterday.", List.of(
                             "I hope you find your {t} soon. Have you checked everywhere?",
+                            "Oh dear. Think about where you last had your {t}.")),
+                    new Exchange("I'm fixing my {t} this weekend.", List.of(
                             "Fixing your {t} yourself is a good idea. Take it one step at a time.",
+                            "Good luck with your {t}! Watch a video first if you can.")),
+                    new Exchange("My brother gave me his {t}.", List.of(
                             "That was kind of him. I hope the {t} serves you well.",
+                            "How generous! Do you like the {t}?")),
+                    new Exchange("Should I buy a new {t}?", List.of(
                             "If your {t} still works, maybe it can wait a little longer.",
-                            "A good {t} makes life easier.")),
-            new Kind("feeling", List.of("tired", "sad", "worried", "lonely", "stressed", "sleepy", "bored",
-                    "nervous", "grumpy", "homesick", "gloomy", "restless", "exhausted", "confused",
-                    "overwhelmed", "anxious", "unwell", "cold"),
-                    List.of("I feel {t} today.", "I'm so {t} right now.", "Honestly, I'm feeling {t}.",
-                            "I have been {t} all week.", "Why do I always feel {t} on Mondays?",
-                            "I woke up feeling {t}."),
-                    List.of("I'm sorry you feel {t}. Would you like to talk about it?",
-                            "Feeling {t} is hard. Be kind to yourself today.",
-                            "That sounds tough. A short walk or some rest can help when you feel {t}.",
-                            "I hear you. Feeling {t} happens to everyone now and then.",
+                            "A good {t} makes life easier. Compare a few before you buy one.")),
+                    new Exchange("My {t} is making a strange noise.", List.of(
+                            "A strange noise from your {t} is worth checking soon.",
+                            "Maybe your {t} needs a repair. Is it very old?")),
+                    new Exchange("I painted my {t} blue.", List.of("A blue {t} sounds lovely!",
+                            "What a nice idea. Blue is a happy colour for a {t}.")))),
+            new Kind("feeling", List.of("tired", "sad", "worried", "lonely", "stressed", "sleepy", "bored", "nervous",
+                    "grumpy", "homesick", "gloomy", "restless", "exhausted", "confused", "overwhelmed", "anxious",
+                    "unwell", "cold"), List.of(
+                    new Exchange("I feel {t} today.", List.of(
+                            "I'm sorry you feel {t}. Would you like to talk about it?",
+                            "Feeling {t} is hard. Be kind to yourself today.")),
+                    new Exchange("I'm so {t} right now.", List.of("Take a deep breath. Feeling {t} will pass.",
+                            "I hear you. Feeling {t} happens to everyone now and then.")),
+                    new Exchange("Honestly, I'm feeling {t}.", List.of(
                             "Thank you for telling me you feel {t}. What could make today better?",
-                            "Take a deep breath. Feeling {t} will pass.",
-                            "Oh no, feeling {t} is no fun. Is something on your mind?",
-                            "When I hear you feel {t}, I want to say: go easy on yourself today.",
-                            "Maybe a cup of tea and an early night will help if you feel {t}.",
-                            "I'm sorry to hear that you are {t}. I'm here for you.",
-                            "Being {t} now and then is normal. Rest if you can.",
-                            "It is all right to feel {t}. Do something kind for yourself today.",
-                            "Feeling {t} is not easy. I hope tomorrow is better.")),
+                            "I'm here for you. Is something making you feel {t}?")),
+                    new Exchange("I have been {t} all week.", List.of(
+                            "A whole week of feeling {t} is a lot. Maybe talk to a friend or a doctor.",
+                            "That sounds tough. A short walk or some rest can help when you feel {t}.")),
+                    new Exchange("Why do I always feel {t} on Mondays?", List.of(
+                            "Many people feel {t} on Mondays. A good night's sleep on Sunday can help.",
+                            "Mondays can be hard when you feel {t}. Plan something nice for the evening.")),
+                    new Exchange("I woke up feeling {t}.", List.of(
+                            "Maybe a cup of tea and a slow morning will help if you feel {t}.",
+                            "Oh no, feeling {t} first thing in the morning is no fun.")))),
             new Kind("good feeling", List.of("happy", "excited", "proud", "relaxed", "grateful", "cheerful",
-                    "hopeful", "calm", "lucky", "full of energy", "peaceful", "curious", "inspired", "rested"),
-                    List.of("I feel {t} today.", "I'm so {t} right now.", "Honestly, I'm feeling {t}.",
-                            "I woke up feeling {t}.", "I have been {t} all week.",
-                            "Today I feel really {t}.", "I am feeling {t} this morning.", "Guess what, I'm {t}!",
-                            "After the weekend I feel {t}.",
-                            "I feel so {t} this evening.", "This week I have felt {t}.",
-                            "I'm {t} today, for no reason at all.", "It's a sunny day and I feel {t}.",
-                            "I feel quite {t} after that walk."),
-                    List.of("I'm glad you feel {t}! What made your day?", "How nice to feel {t}. Enjoy it!",
-                            "That is wonderful. Feeling {t} is the best.",
-                            "Lovely! It is good to feel {t} now and then.",
-                            "I'm happy for you. What has made you so {t}?")),
+                    "hopeful", "calm", "lucky", "full of energy", "peaceful", "curious", "inspired", "rested"), List.of(
+                    new Exchange("I feel {t} today.", List.of("I'm glad you feel {t}! What made your day?",
+                            "How nice to feel {t}. Enjoy it!")),
+                    new Exchange("I'm so {t} right now.", List.of("That is wonderful. Feeling {t} is the best.",
+                            "Lovely! Enjoy feeling {t}.")),
+                    new Exchange("I woke up feeling {t}.", List.of("What a great way to start the day, feeling {t}!",
+                            "Waking up {t} is a gift. Make the most of it.")),
+                    new Exchange("Guess what, I'm {t}!", List.of("I'm happy for you. What has made you so {t}?",
+                            "That is great news! Tell me why you are {t}.")),
+                    new Exchange("I feel so {t} this evening.", List.of("An evening of feeling {t} sounds perfect.",
+                            "How lovely to end the day {t}.")),
+                    new Exchange("This week I have felt {t}.", List.of(
+                            "A whole week of feeling {t}! What has changed?",
+                            "It is good to feel {t} for a week. Keep it up!")),
+                    new Exchange("It's a sunny day and I feel {t}.", List.of(
+                            "Sunshine can make anyone feel {t}. Enjoy the day!",
+                            "A sunny day and feeling {t}: what a combination!")))),
             new Kind("event", List.of("job interview", "exam", "concert", "school play", "football match",
                     "birthday party", "wedding", "driving test", "piano recital", "dentist appointment",
                     "science fair", "family dinner", "dance show", "chess tournament", "marathon", "book club",
-                    "first day at work", "class trip", "summer festival", "swimming race", "art show",
-                    "job fair", "team meeting", "spelling contest", "charity run", "baking contest"),
-                    List.of("The {t} is tomorrow and I'm nervous.", "I'm getting ready for the {t}.",
-                            "The {t} went really well!", "I can't stop thinking about the {t}.",
-                            "Do you have any advice for the {t}?", "The {t} is next week.",
-                            "I'm so excited about the {t}.", "We just got home from the {t}."),
-                    List.of("Good luck with the {t}! You have prepared well.", "I'm sure the {t} will go well.",
-                            "How exciting! Tell me how the {t} goes.",
-                            "Congratulations! You must be happy the {t} went well.",
-                            "Get some rest before the {t}, and you will do fine.",
+                    "first day at work", "class trip", "summer festival", "swimming race", "art show", "job fair",
+                    "team meeting", "spelling contest", "charity run", "baking contest"), List.of(
+                    new Exchange("The {t} is tomorrow and I'm nervous.", List.of(
                             "It is normal to be nervous before the {t}. Take a deep breath.",
-                            "I hope you enjoyed the {t}. What was the best part?")));
+                            "Get some rest before the {t}, and you will do fine.")),
+                    new Exchange("I'm getting ready for the {t}.", List.of(
+                            "Good luck with the {t}! You have prepared well.",
+                            "How exciting! Is there anything left to do before the {t}?")),
+                    new Exchange("The {t} went really well!", List.of(
+                            "Congratulations! You must be happy the {t} went well.",
+                            "Well done! What was the best part of the {t}?")),
+                    new Exchange("I can't stop thinking about the {t}.", List.of(
+                            "The {t} is on your mind a lot. Try to relax a little tonight.",
+                            "Is the {t} worrying you, or are you excited?")),
+                    new Exchange("Do you have any advice for the {t}?", List.of(
+                            "For the {t}, sleep well the night before and arrive early.",
+                            "Prepare what you can for the {t}, then trust yourself.")),
+                    new Exchange("The {t} is next week.", List.of("A week is enough time to prepare for the {t}.",
+                            "How exciting! Tell me how the {t} goes.")),
+                    new Exchange("I'm so excited about the {t}.", List.of("I'm sure the {t} will be wonderful.",
+                            "Your excitement is lovely! Enjoy every moment of the {t}.")),
+                    new Exchange("We just got home from the {t}.", List.of("Welcome home! How was the {t}?",
+                            "I hope you enjoyed the {t}. What was the best part?")))));
 
     private TopicTalk() {
     }
 
-    /** The kinds cut to one part, each with at least one topic and frame of each side in it. */
+    /** The kinds cut to one part, those with at least one topic and one exchange in it. */
     public static List<Kind> kinds(HeldOut part) {
         return KINDS.stream().map(k -> k.part(part))
-                .filter(k -> !k.topics().isEmpty() && !k.messages().isEmpty() && !k.replies().isEmpty()).toList();
+                .filter(k -> !k.topics().isEmpty() && !k.exchanges().isEmpty()).toList();
     }
 
     /** A random pair of the given kinds (one part's, from {@link #kinds}). */
     public static Pair pair(RandomGenerator random, List<Kind> kinds) {
         Kind kind = FactTemplates.pick(random, kinds);
         String topic = FactTemplates.pick(random, kind.topics());
-        return new Pair(topic, fill(FactTemplates.pick(random, kind.messages()), topic),
-                fill(FactTemplates.pick(random, kind.replies()), topic));
+        Exchange exchange = FactTemplates.pick(random, kind.exchanges());
+        return new Pair(topic, fill(exchange.message(), topic),
+                fill(FactTemplates.pick(random, exchange.replies()), topic));
     }
 
     /** A frame with its topic filled. */

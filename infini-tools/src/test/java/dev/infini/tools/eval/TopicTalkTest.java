@@ -6,13 +6,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TopicTalkTest {
 
     @Test
-    void everyKindHasTopicsAndFramesOnBothSidesOfTheSplit() {
+    void everyKindHasTopicsAndExchangesOnBothSidesOfTheSplit() {
         for (HeldOut part : HeldOut.values()) {
             assertThat(TopicTalk.kinds(part)).as(part.name()).extracting(TopicTalk.Kind::name)
                     .containsExactlyElementsOf(TopicTalk.KINDS.stream().map(TopicTalk.Kind::name).toList());
@@ -22,17 +23,22 @@ class TopicTalkTest {
     }
 
     @Test
-    void everyMessageAndReplyFrameNamesItsTopicOnce() {
+    void everyMessageAndReplyFrameNamesItsTopicOnceAndNoReplyAnswersTwoMessages() {
+        Set<String> replies = new HashSet<>();
         for (TopicTalk.Kind kind : TopicTalk.KINDS) {
-            for (String frame : concat(kind.messages(), kind.replies())) {
-                assertThat(frame.split("\\{[tT]}", -1)).as(frame).hasSize(2);
-                assertThat(frame).as(frame).matches("[A-Z{].*[.!?]");
+            for (TopicTalk.Exchange exchange : kind.exchanges()) {
+                assertThat(exchange.replies()).as(exchange.message()).isNotEmpty();
+                for (String frame : frames(exchange).toList()) {
+                    assertThat(frame.split("\\{[tT]}", -1)).as(frame).hasSize(2);
+                    assertThat(frame).as(frame).matches("[A-Z{].*[.!?]");
+                }
+                exchange.replies().forEach(r -> assertThat(replies.add(r)).as("answers one message: " + r).isTrue());
             }
         }
     }
 
     @Test
-    void aPairOfOnePartIsAMessageAndAReplyThatTrainingCannotProduce() {
+    void aPairOfTheTestPartIsAMessageAndAReplyThatTrainingCannotProduce() {
         Set<String> trainSentences = sentences(TopicTalk.kinds(HeldOut.TRAIN));
         SplittableRandom random = new SplittableRandom(5);
         for (int i = 0; i < 2000; i++) {
@@ -45,22 +51,36 @@ class TopicTalkTest {
     }
 
     @Test
+    void aReplyAnswersItsOwnMessage() {
+        SplittableRandom random = new SplittableRandom(6);
+        for (int i = 0; i < 500; i++) {
+            TopicTalk.Pair pair = TopicTalk.pair(random, TopicTalk.kinds(HeldOut.TRAIN));
+            assertThat(TopicTalk.KINDS.stream().flatMap(k -> k.exchanges().stream())
+                    .filter(e -> e.replies().stream().map(r -> TopicTalk.fill(r, pair.topic()))
+                            .anyMatch(pair.reply()::equals))
+                    .map(e -> TopicTalk.fill(e.message(), pair.topic())))
+                    .as(pair.reply()).contains(pair.message());
+        }
+    }
+
+    @Test
     void trainingPairsComeInThousands() {
         assertThat(sentences(TopicTalk.kinds(HeldOut.TRAIN))).hasSizeGreaterThan(3000);
     }
 
     /** Every message and reply of the kinds: each frame filled with each topic of its kind. */
-    static Set<String> sentences(List<TopicTalk.Kind> kinds) {
+    private static Set<String> sentences(List<TopicTalk.Kind> kinds) {
         Set<String> all = new HashSet<>();
         for (TopicTalk.Kind kind : kinds) {
             for (String topic : kind.topics()) {
-                concat(kind.messages(), kind.replies()).forEach(f -> all.add(TopicTalk.fill(f, topic)));
+                kind.exchanges().stream().flatMap(TopicTalkTest::frames)
+                        .forEach(f -> all.add(TopicTalk.fill(f, topic)));
             }
         }
         return all;
     }
 
-    private static List<String> concat(List<String> a, List<String> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+    private static Stream<String> frames(TopicTalk.Exchange exchange) {
+        return Stream.concat(Stream.of(exchange.message()), exchange.replies().stream());
     }
 }

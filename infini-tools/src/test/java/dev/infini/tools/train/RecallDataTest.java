@@ -109,26 +109,24 @@ class RecallDataTest {
     }
 
     /**
-     * Topic-talk sentences of one side: for the test side every sentence that names a test topic or uses a test
-     * frame (training may produce none), for the train side the others.
+     * Topic-talk sentences of one side: for the test side every message and reply that names a test topic or belongs
+     * to a test exchange (training may produce none), for the train side the others.
      */
     private static Set<String> topicTalk(HeldOut side) {
         Set<String> sentences = new HashSet<>();
         for (TopicTalk.Kind kind : TopicTalk.KINDS) {
             for (String topic : kind.topics()) {
-                for (String frame : concat(kind.messages(), kind.replies())) {
-                    boolean test = HeldOut.of(frame) == HeldOut.TEST || HeldOut.of(topic) == HeldOut.TEST;
+                for (TopicTalk.Exchange exchange : kind.exchanges()) {
+                    boolean test = HeldOut.of(exchange.message()) == HeldOut.TEST
+                            || HeldOut.of(topic) == HeldOut.TEST;
                     if (test == (side == HeldOut.TEST)) {
-                        sentences.add(TopicTalk.fill(frame, topic));
+                        sentences.add(TopicTalk.fill(exchange.message(), topic));
+                        exchange.replies().forEach(r -> sentences.add(TopicTalk.fill(r, topic)));
                     }
                 }
             }
         }
         return sentences;
-    }
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
     }
 
     /** Every test-part sentence as a whole chat line, its value any text. */
