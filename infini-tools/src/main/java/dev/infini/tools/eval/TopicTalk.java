@@ -8,10 +8,10 @@ import java.util.random.RandomGenerator;
  * Small talk composed from everyday topics: a message that names a topic and a reply that takes it up again, for
  * replies to ordinary messages that are on topic and grammatical. {@link FactTemplates#SMALL_TALK} holds ~50 fixed
  * pairs, too few to teach a reply to a message the model has not seen (it learns to recite them); here a pair is a
- * topic (an activity, a food, a place, animals, a thing of the user's, a feeling, a good feeling, an event) in one
- * of its kind's message frames, answered by one of the reply frames written for that message (a lost umbrella is not
- * congratulated on being new), thousands of pairs in all, and a reply needs the topic copied out of the message, not
- * recalled from training.
+ * topic (an activity, a food, a place, animals, a thing of the user's, a feeling, a good feeling, an event, the
+ * weather, a person close to the user, the hero of a story asked for) in one of its kind's message frames,
+ * answered by one of the reply frames written for that message (a lost umbrella is not congratulated on being new),
+ * thousands of pairs in all, and a reply needs the topic copied out of the message, not recalled from training.
  * <p>
  * Topics and exchanges are split by {@link HeldOut}, exchanges on their message frame: a pair of one part uses only
  * that part's topics and exchanges, so the test part's pairs name topics in phrasings, and get replies, that
@@ -272,7 +272,82 @@ public final class TopicTalk {
                     new Exchange("I'm so excited about the {t}.", List.of("I'm sure the {t} will be wonderful.",
                             "Your excitement is lovely! Enjoy every moment of the {t}.")),
                     new Exchange("We just got home from the {t}.", List.of("Welcome home! How was the {t}?",
-                            "I hope you enjoyed the {t}. What was the best part?")))));
+                            "I hope you enjoyed the {t}. What was the best part?")))),
+            new Kind("weather", List.of("rain", "snow", "sunshine", "fog", "wind", "hail", "frost", "thunder", "heat",
+                    "drizzle", "mist", "sleet"), List.of(
+                    new Exchange("There is so much {t} today.", List.of(
+                            "So much {t}! Stay comfortable and take it easy.",
+                            "A day with a lot of {t} can change all your plans.")),
+                    new Exchange("Do you think there will be {t} tomorrow?", List.of(
+                            "I can't say for sure. If there is {t} tomorrow, plan something cosy indoors.",
+                            "Maybe! Check the forecast tonight to see if {t} is coming.")),
+                    new Exchange("I don't like {t}.", List.of(
+                            "Many people don't like {t}. A warm drink and a good book help.",
+                            "I understand. {T} can make a day feel long.")),
+                    new Exchange("The {t} kept us inside all day.", List.of(
+                            "A day inside because of the {t} can be restful too.",
+                            "Did you find something fun to do while the {t} kept you in?")),
+                    new Exchange("I love walking in the {t}.", List.of(
+                            "Walking in the {t} sounds refreshing. Dress well!",
+                            "Some people love the {t}, and a walk in it clears the head.")),
+                    new Exchange("The forecast says {t} all weekend.", List.of(
+                            "A whole weekend of {t}! Maybe plan a film and some baking.",
+                            "If the {t} stays all weekend, a board game could save the day.")))),
+            new Kind("people", List.of("sister", "brother", "mum", "dad", "best friend", "grandmother", "grandfather",
+                    "neighbour", "cousin", "boss", "aunt", "uncle", "teacher", "son", "daughter", "flatmate",
+                    "husband", "wife", "colleague", "godmother"), List.of(
+                    new Exchange("My {t} is visiting next week.", List.of(
+                            "How lovely! What will you and your {t} do together?",
+                            "A visit from your {t}! Do you need to get anything ready?")),
+                    new Exchange("I had lunch with my {t} today.", List.of(
+                            "Lunch with your {t} sounds nice. What did you talk about?",
+                            "Spending time with your {t} is precious.")),
+                    new Exchange("My {t} is not feeling well.", List.of(
+                            "I'm sorry your {t} is unwell. I hope they feel better soon.",
+                            "Maybe you can bring your {t} some soup and keep them company.")),
+                    new Exchange("I miss my {t}.", List.of(
+                            "Missing your {t} is hard. Maybe you can call them tonight.",
+                            "It shows how much you care about your {t}. Could you visit soon?")),
+                    new Exchange("My {t} just got a new job.", List.of(
+                            "Congratulations to your {t}! You must be proud.",
+                            "Good news! Tell your {t} I wish them luck.")),
+                    new Exchange("I had an argument with my {t}.", List.of(
+                            "Arguments happen. Maybe talk to your {t} when you are both calm.",
+                            "I'm sorry. A kind word to your {t} could help you make up.")),
+                    new Exchange("My {t} has a birthday tomorrow.", List.of(
+                            "A birthday! What will you give your {t}?",
+                            "How nice! Are you planning a surprise for your {t}?")),
+                    new Exchange("I'm cooking dinner for my {t} tonight.", List.of(
+                            "Cooking for your {t} is a kind thing to do. What is on the menu?",
+                            "Your {t} is lucky! I hope the dinner turns out well.")),
+                    new Exchange("My {t} called me this morning.", List.of(
+                            "A morning call from your {t} is a nice start to the day.", "How is your {t} doing?")),
+                    new Exchange("My {t} taught me to cook.", List.of(
+                            "Your {t} gave you a skill for life. What do you like to cook?",
+                            "How lovely! Cooking reminds you of your {t}, then.")))),
+            new Kind("story", List.of("cat", "dog", "little owl", "brave mouse", "dragon", "robot", "fox", "turtle",
+                    "bear", "snowman", "rabbit", "frog", "duck", "kitten", "puppy", "lion", "tiger", "penguin",
+                    "giraffe", "hedgehog", "squirrel", "pony"), List.of(
+                    new Exchange("Can you tell me a short story about a {t}?", List.of(
+                            "Once upon a time, there was a {t} who loved to explore. One day it found a new friend, "
+                                    + "and they played until the sun went down.",
+                            "Of course. A {t} lived at the edge of a big forest. Every morning it said hello to the "
+                                    + "birds, and every evening it came home happy.")),
+                    new Exchange("Tell me a story about a {t}, please.", List.of(
+                            "There once was a {t} who could not sleep. It counted the stars until it was tired, and "
+                                    + "then it slept all night.",
+                            "Once there was a {t} who wanted to see the sea. It walked for three days, and when it "
+                                    + "saw the waves, it laughed with joy.")),
+                    new Exchange("I'd love a bedtime story about a {t}.", List.of(
+                            "Here is one. A {t} found a warm blanket in the garden. It curled up, closed its "
+                                    + "eyes and dreamed of summer.",
+                            "Once upon a time, a sleepy {t} looked for the softest bed in the house. At last it "
+                                    + "found one, and it slept until morning.")),
+                    new Exchange("Make up a story about a {t}.", List.of(
+                            "A {t} found a shiny key in the grass. It opened a tiny door under a tree, and behind it "
+                                    + "was a garden full of flowers.",
+                            "One rainy day a {t} shared its umbrella with a friend. They walked home together and "
+                                    + "were never lonely again.")))));
 
     private TopicTalk() {
     }
