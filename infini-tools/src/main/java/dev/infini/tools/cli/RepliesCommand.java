@@ -49,7 +49,8 @@ final class RepliesCommand implements Callable<Integer> {
             description = "Tokens per reply (default: ${DEFAULT-VALUE}).")
     int maxReplyTokens;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the held-out messages (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42",
+            description = "Seed of the held-out messages (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
