@@ -27,9 +27,9 @@ import java.util.stream.IntStream;
  *   the rest. The others are open-list values (names, cities, words, numbers, made-up words) or prose;</li>
  *   <li><b>associative recall</b>: key–value pairs, then queries of the keys whose values are the targets; half of
  *   them token pairs from the alphabet, half {@code name = value} lines of open-list values;</li>
- *   <li><b>chat</b>: the sample app's chat format, 1–3 facts told in free phrasing, filler turns (small talk on
- *   everyday topics, fixed small talk, or a corpus sentence and the sentences after it), and questions at any offset
- *   whose answers carry the weight;</li>
+ *   <li><b>chat</b>: the sample app's chat format, 1–3 facts told in free phrasing (half of them after a turn of
+ *   other talk), filler turns (small talk on everyday topics, fixed small talk, or a corpus sentence and the
+ *   sentences after it), and questions at any offset whose answers carry the weight;</li>
  *   <li><b>passkey</b>: the paper's task with a haystack of corpus prose (or its own filler in a third), the key of
  *   1–6 digits, the question anywhere;</li>
  *   <li><b>prose</b>: windows of the corpora so replies stay grammatical.</li>
@@ -214,15 +214,20 @@ public final class RecallData implements SequenceSource {
         }
     }
 
-    /**
-     * A chat of the training part, questions anywhere after the facts. Facts drawn long (three long values with long
-     * phrasings) can leave a short sequence no room for a question: then it draws again, a few times, before giving
-     * up, so a long run is not stopped by one unlucky draw.
-     */
+    /** A chat of the training part, questions anywhere after the facts. */
     TrainingData.Sample chat(SplittableRandom random, int length) {
+        return chat(random, length, train, 0);
+    }
+
+    /**
+     * A chat of one part. Facts drawn long (three long values with long phrasings, turns of other talk before them)
+     * can leave a short sequence no room for a question: then it draws again, a few times, before giving up, so a
+     * long run is not stopped by one unlucky draw.
+     */
+    private TrainingData.Sample chat(SplittableRandom random, int length, Material material, int minGap) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return chat(random, length, train, 0);
+                return draw(random, length, material, minGap);
             } catch (IllegalArgumentException tooShort) {
                 if (attempt == CHAT_ATTEMPTS) {
                     throw tooShort;
@@ -237,7 +242,7 @@ public final class RecallData implements SequenceSource {
      *
      * @param minGap tokens at least between the end of the facts and the first question
      */
-    private TrainingData.Sample chat(SplittableRandom random, int length, Material material, int minGap) {
+    private TrainingData.Sample draw(SplittableRandom random, int length, Material material, int minGap) {
         Sequence s = new Sequence(length);
         s.add(new int[] {bos}, 1f);
         s.add(tokenizer.encode(ChatFormat.system(ChatScript.SYSTEM), false), 1f);
@@ -249,6 +254,14 @@ public final class RecallData implements SequenceSource {
         String[] values = new String[told];
         for (int i = 0; i < told; i++) {
             values[i] = data.value(slots.get(i).values(), material.part(), random);
+            if (random.nextBoolean()) {
+                // half the facts come after a turn of other talk: people do not open every conversation with them,
+                // and a model that only saw facts first answers any opening message as if it were one ("Noted!")
+                int[] other = fillerTurn(random, material);
+                if (other.length <= s.left() / 4) {
+                    s.add(other, 1f);
+                }
+            }
             int[] turn = user(FactTemplates.fill(FactTemplates.pick(random, slots.get(i).tell()), values[i]));
             int start = s.add(turn, 1f);
             int[] value = tokenizer.encodeAfterSpace(values[i]);

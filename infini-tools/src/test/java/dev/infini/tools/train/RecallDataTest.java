@@ -78,6 +78,7 @@ class RecallDataTest {
         SplittableRandom random = new SplittableRandom(3);
         int chats = 0;
         int topicTurns = 0;
+        int opensWithTopicTalk = 0;
         for (int i = 0; i < 1500; i++) {
             TrainingData.Sample sample = data.sample(random, LENGTH, i % 2 == 0 ? 0 : 5000);
             String text = tokenizer.decode(sample.ids());
@@ -102,10 +103,17 @@ class RecallDataTest {
                             .isEqualTo(HeldOut.TRAIN);
                 }
                 chats += sample.kind().equals("chat") ? 1 : 0;
+                Matcher firstUser = Pattern.compile("User: ([^\\n]*)").matcher(text);
+                if (sample.kind().equals("chat") && firstUser.find()
+                        && trainTopicTalk.contains(firstUser.group(1).strip())) {
+                    opensWithTopicTalk++;
+                }
             }
         }
         assertThat(chats).isGreaterThan(200);
         assertThat(topicTurns).as("small talk on everyday topics in the filler").isGreaterThan(100);
+        // an opening turn of other talk needs room (a quarter of what is left): in these short sequences it is rare
+        assertThat(opensWithTopicTalk).as("chats that open with small talk on a topic").isBetween(1, chats / 3);
     }
 
     /**
