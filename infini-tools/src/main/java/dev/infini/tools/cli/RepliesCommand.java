@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code infini replies}: the model's replies to ordinary messages, for reading, and how many take up the topic. */
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
                 + " round-tripping its state through bytes every turn, printed as Markdown for reading.",
                 "Messages come from --messages (your own words) or, without it, from the held-out part of the"
                         + " topic small talk (topics and phrasings never trained on); for those the report counts"
-                        + " the replies that name the message's topic."})
+                        + " the replies that name the message's topic, and the nats per token the model gives the"
+                        + " replies written for them (teacher-forced)."})
 final class RepliesCommand implements Callable<Integer> {
 
     @Spec
@@ -67,6 +69,10 @@ final class RepliesCommand implements Callable<Integer> {
                     .run(script, t -> progress.update(++done[0], done[0], ""));
             progress.finish(total, total, "");
             out.print(RepliesEvaluator.report(turnsPlayed, "memory " + model.memoryMode()));
+            if (messages == null) {
+                out.printf(Locale.ROOT, "reference replies, teacher-forced (memory %s): %.3f nats per token%n",
+                        model.memoryMode(), RepliesEvaluator.referenceNll(model, script));
+            }
         }
         return 0;
     }

@@ -1,6 +1,12 @@
 package dev.infini.tools.eval;
 
+import dev.infini.engine.model.InfiniModel;
+import dev.infini.engine.session.Session;
+import dev.infini.engine.tokenizer.ChatFormat;
+import dev.infini.engine.tokenizer.InfiniTokenizer;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -12,16 +18,19 @@ import java.util.function.Consumer;
  * replies name it again.
  * <p>
  * The messages come from a file in the user's own words ({@link #conversations(List)}), or from the test part of
- * {@link TopicTalk} ({@link #heldOut}): topics and phrasings that training never showed, each message with its topic.
+ * {@link TopicTalk} ({@link #heldOut}): topics and phrasings that training never showed, each message with its topic
+ * and a reference reply. The references give a second measure, which moves before the greedy replies do: the nats
+ * per token the model gives them, teacher-forced ({@link #referenceNll}).
  */
 public final class RepliesEvaluator {
 
     /**
      * A user message.
      *
-     * @param topic what an on-topic reply names, or null when not known
+     * @param topic     what an on-topic reply names, or null when not known
+     * @param reference a reply written for it, or null
      */
-    public record Message(String text, String topic) {
+    public record Message(String text, String topic, String reference) {
     }
 
     /** One turn's outcome. */
@@ -54,7 +63,7 @@ public final class RepliesEvaluator {
                     current = new ArrayList<>();
                 }
             } else if (!text.startsWith("#")) {
-                current.add(new Message(text, null));
+                current.add(new Message(text, null, null));
             }
         }
         if (!current.isEmpty()) {
@@ -79,7 +88,7 @@ public final class RepliesEvaluator {
             List<Message> messages = new ArrayList<>();
             for (int t = 0; t < turns; t++) {
                 TopicTalk.Pair pair = TopicTalk.pair(random, kinds);
-                messages.add(new Message(pair.message(), pair.topic()));
+                messages.add(new Message(pair.message(), pair.topic(), pair.reply()));
             }
             conversations.add(messages);
         }
@@ -99,6 +108,46 @@ public final class RepliesEvaluator {
             }
         }
         return turns;
+    }
+
+    /**
+     * Mean nats per token of the reference replies (their tokens and the end-of-sequence token), teacher-forced: each
+     * conversation in one session, in the sample app's format, the references standing as the assistant's turns.
+     */
+    public static double referenceNll(InfiniModel model, List<List<Message>> conversations) {
+        InfiniTokenizer tokenizer = model.tokenizer();
+        int eos = model.config().eosTokenIds().isEmpty() ? -1 : model.config().eosTokenIds().iterator().next();
+        int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
+        double sum = 0;
+        long count = 0;
+        for (List<Message> conversation : conversations) {
+            try (Session session = new Session(model)) {
+                session.append(tokenizer.encode(ChatFormat.system(ChatScript.SYSTEM), true));
+                for (Message m : conversation) {
+                    if (m.reference() == null) {
+                        throw new IllegalArgumentException("no reference reply for \"" + m.text() + "\"");
+                    }
+                    session.append(tokenizer.encode(ChatFormat.user(m.text()), false));
+                    // encoded whole, as training encodes an assistant turn, then split after the prefix
+                    int[] turn = tokenizer.encode(ChatFormat.assistant(m.reference()), false);
+                    if (!Arrays.equals(turn, 0, prefix.length, prefix, 0, prefix.length)) {
+                        throw new IllegalStateException("the tokenizer joins \"" + ChatFormat.ASSISTANT
+                                + "\" with the reply that follows it");
+                    }
+                    session.append(prefix);
+                    int[] reply = Arrays.copyOfRange(turn, prefix.length, turn.length + (eos >= 0 ? 1 : 0));
+                    if (eos >= 0) {
+                        reply[reply.length - 1] = eos;
+                    }
+                    for (double logProb : session.appendScored(reply)) {
+                        sum -= logProb;
+                        count++;
+                    }
+                    session.append(tokenizer.encode(ChatFormat.TURN_END, false));
+                }
+            }
+        }
+        return sum / count;
     }
 
     /** The turns as a Markdown list, conversation by conversation, then the on-topic line when topics are known. */

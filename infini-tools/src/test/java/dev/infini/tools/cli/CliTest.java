@@ -80,13 +80,15 @@ class CliTest {
         assertThat(code).isZero();
         assertThat(stdout()).contains("Conversation 1", "- user: Hello there!", "- user: I baked a cake.",
                 "Conversation 2", "- user: What a day.").doesNotContain("two conversations", "Conversation 3",
-                "naming the message's topic");
+                "naming the message's topic", "teacher-forced");
         assertThat(stdout().split("  - model: ", -1)).hasSize(4);
 
         out.reset();
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "-n", "1", "--turns", "2", "--max-reply-tokens", "4")).isZero();
         assertThat(stdout()).containsPattern("replies naming the message's topic \\(memory [A-Za-z]+\\): [0-2]/2 = ");
+        assertThat(stdout()).containsPattern(
+                "reference replies, teacher-forced \\(memory [A-Za-z]+\\): \\d+\\.\\d{3} nats per token");
 
         Files.writeString(messages, "# nothing to say\n\n");
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--messages",

@@ -20,7 +20,8 @@ class RepliesEvaluatorTest {
         assertThat(conversations.get(0)).extracting(RepliesEvaluator.Message::text)
                 .containsExactly("Hi!", "How are you?");
         assertThat(conversations.get(1)).extracting(RepliesEvaluator.Message::text).containsExactly("It rains.");
-        assertThat(conversations.get(0)).allSatisfy(m -> assertThat(m.topic()).isNull());
+        assertThat(conversations.get(0)).allSatisfy(m -> assertThat(m.topic()).isNull())
+                .allSatisfy(m -> assertThat(m.reference()).isNull());
         assertThatThrownBy(() -> RepliesEvaluator.conversations(List.of("# only a comment", " ")))
                 .hasMessageContaining("no messages");
     }
@@ -32,6 +33,7 @@ class RepliesEvaluatorTest {
         assertThat(a).flatMap(c -> c).allSatisfy(m -> {
             assertThat(HeldOut.of(m.topic())).isEqualTo(HeldOut.TEST);
             assertThat(m.text()).containsIgnoringCase(m.topic());
+            assertThat(m.reference()).as("a reply written for it").containsIgnoringCase(m.topic());
         });
         assertThat(RepliesEvaluator.heldOut(3, 4, 9)).isEqualTo(a);
         assertThatThrownBy(() -> RepliesEvaluator.heldOut(0, 4, 9)).isInstanceOf(IllegalArgumentException.class);
