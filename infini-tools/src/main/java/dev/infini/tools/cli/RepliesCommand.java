@@ -2,6 +2,7 @@ package dev.infini.tools.cli;
 
 import dev.infini.engine.model.InfiniModel;
 import dev.infini.tools.eval.ChatRecallEvaluator;
+import dev.infini.tools.eval.HeldOut;
 import dev.infini.tools.eval.RepliesEvaluator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,9 +25,10 @@ import java.util.concurrent.Callable;
         description = {"Replies to ordinary messages in the sample app's chat format, greedy, each conversation"
                 + " round-tripping its state through bytes every turn, printed as Markdown for reading.",
                 "Messages come from --messages (your own words) or, without it, from the held-out part of the"
-                        + " topic small talk (topics and phrasings never trained on); for those the report counts"
-                        + " the replies that name the message's topic, and the nats per token the model gives the"
-                        + " replies written for them (teacher-forced)."})
+                        + " topic small talk (topics and phrasings never trained on; --part train for the part"
+                        + " trained on, to tell a model that did not learn from one that does not generalize); for"
+                        + " those the report counts the replies that name the message's topic, and the nats per"
+                        + " token the model gives the replies written for them (teacher-forced)."})
 final class RepliesCommand implements Callable<Integer> {
 
     @Spec
@@ -42,6 +44,11 @@ final class RepliesCommand implements Callable<Integer> {
     @Option(names = {"-n", "--conversations"}, defaultValue = "4",
             description = "Held-out conversations without --messages (default: ${DEFAULT-VALUE}).")
     int conversations;
+
+    @Option(names = "--part", defaultValue = "test",
+            description = "Part of the topic small talk without --messages: test (never trained on) or train"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String part;
 
     @Option(names = "--turns", defaultValue = "5",
             description = "Messages per held-out conversation (default: ${DEFAULT-VALUE}).")
@@ -68,13 +75,22 @@ final class RepliesCommand implements Callable<Integer> {
                     ChatRecallEvaluator.engine(model, maxReplyTokens))
                     .run(script, t -> progress.update(++done[0], done[0], ""));
             progress.finish(total, total, "");
-            out.print(RepliesEvaluator.report(turnsPlayed, "memory " + model.memoryMode()));
+            String label = "memory " + model.memoryMode() + (messages == null ? ", " + part + " part" : "");
+            out.print(RepliesEvaluator.report(turnsPlayed, label));
             if (messages == null) {
-                out.printf(Locale.ROOT, "reference replies, teacher-forced (memory %s): %.3f nats per token%n",
-                        model.memoryMode(), RepliesEvaluator.referenceNll(model, script));
+                out.printf(Locale.ROOT, "reference replies, teacher-forced (%s): %.3f nats per token%n",
+                        label, RepliesEvaluator.referenceNll(model, script));
             }
         }
         return 0;
+    }
+
+    private HeldOut part() {
+        return switch (part) {
+            case "test" -> HeldOut.TEST;
+            case "train" -> HeldOut.TRAIN;
+            default -> throw new ParameterException(spec.commandLine(), "--part must be test or train, got " + part);
+        };
     }
 
     /** The conversations to play; bad options are refused before the model loads. */
@@ -84,7 +100,11 @@ final class RepliesCommand implements Callable<Integer> {
         }
         try {
             if (messages == null) {
-                return RepliesEvaluator.heldOut(conversations, turns, seed);
+                return RepliesEvaluator.topicTalk(part(), conversations, turns, seed);
+            }
+            if (!"test".equals(part)) {
+                throw new ParameterException(spec.commandLine(), "--part applies to the topic small talk, not to"
+                        + " --messages");
             }
             if (!Files.isRegularFile(messages)) {
                 throw new ParameterException(spec.commandLine(), "--messages: no such file: " + messages);

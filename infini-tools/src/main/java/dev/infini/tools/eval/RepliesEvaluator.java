@@ -18,8 +18,9 @@ import java.util.function.Consumer;
  * replies name it again.
  * <p>
  * The messages come from a file in the user's own words ({@link #conversations(List)}), or from the test part of
- * {@link TopicTalk} ({@link #heldOut}): topics and phrasings that training never showed, each message with its topic
- * and a reference reply. The references give a second measure, which moves before the greedy replies do: the nats
+ * {@link TopicTalk} ({@link #topicTalk}): by default its test part, topics and phrasings that training never showed,
+ * each message with its topic and a reference reply; its train part tells whether a model learned what it was shown
+ * at all. The references give a second measure, which moves before the greedy replies do: the nats
  * per token the model gives them, teacher-forced ({@link #referenceNll}).
  */
 public final class RepliesEvaluator {
@@ -75,14 +76,14 @@ public final class RepliesEvaluator {
         return conversations;
     }
 
-    /** {@code count} conversations of {@code turns} held-out topic-talk messages each, seeded. */
-    public static List<List<Message>> heldOut(int count, int turns, long seed) {
+    /** {@code count} conversations of {@code turns} topic-talk messages each of one part, seeded. */
+    public static List<List<Message>> topicTalk(HeldOut part, int count, int turns, long seed) {
         if (count < 1 || turns < 1) {
             throw new IllegalArgumentException("need at least one conversation of one turn, got " + count
                     + " of " + turns);
         }
         SplittableRandom random = new SplittableRandom(seed);
-        List<TopicTalk.Kind> kinds = TopicTalk.kinds(HeldOut.TEST);
+        List<TopicTalk.Kind> kinds = TopicTalk.kinds(part);
         List<List<Message>> conversations = new ArrayList<>();
         for (int c = 0; c < count; c++) {
             List<Message> messages = new ArrayList<>();

@@ -86,9 +86,20 @@ class CliTest {
         out.reset();
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "-n", "1", "--turns", "2", "--max-reply-tokens", "4")).isZero();
-        assertThat(stdout()).containsPattern("replies naming the message's topic \\(memory [A-Za-z]+\\): [0-2]/2 = ");
         assertThat(stdout()).containsPattern(
-                "reference replies, teacher-forced \\(memory [A-Za-z]+\\): \\d+\\.\\d{3} nats per token");
+                "replies naming the message's topic \\(memory [A-Za-z]+, test part\\): [0-2]/2 = ");
+        assertThat(stdout()).containsPattern(
+                "reference replies, teacher-forced \\(memory [A-Za-z]+, test part\\): \\d+\\.\\d{3} nats per token");
+
+        out.reset();
+        assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "--part", "train", "-n", "1", "--turns", "1", "--max-reply-tokens", "2")).isZero();
+        assertThat(stdout()).containsPattern("replies naming the message's topic \\(memory [A-Za-z]+, train part\\)");
+        assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--part", "seen")).isEqualTo(2);
+        assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--part", "train",
+                "--messages", messages.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train, got seen",
+                "--part applies to the topic small talk");
 
         Files.writeString(messages, "# nothing to say\n\n");
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--messages",

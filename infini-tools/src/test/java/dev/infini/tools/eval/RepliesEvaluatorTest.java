@@ -28,15 +28,25 @@ class RepliesEvaluatorTest {
 
     @Test
     void heldOutMessagesNameTestTopicsAndAreSeeded() {
-        List<List<RepliesEvaluator.Message>> a = RepliesEvaluator.heldOut(3, 4, 9);
+        List<List<RepliesEvaluator.Message>> a = RepliesEvaluator.topicTalk(HeldOut.TEST, 3, 4, 9);
         assertThat(a).hasSize(3).allSatisfy(c -> assertThat(c).hasSize(4));
         assertThat(a).flatMap(c -> c).allSatisfy(m -> {
             assertThat(HeldOut.of(m.topic())).isEqualTo(HeldOut.TEST);
             assertThat(m.text()).containsIgnoringCase(m.topic());
             assertThat(m.reference()).as("a reply written for it").containsIgnoringCase(m.topic());
         });
-        assertThat(RepliesEvaluator.heldOut(3, 4, 9)).isEqualTo(a);
-        assertThatThrownBy(() -> RepliesEvaluator.heldOut(0, 4, 9)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(RepliesEvaluator.topicTalk(HeldOut.TEST, 3, 4, 9)).isEqualTo(a);
+        assertThatThrownBy(() -> RepliesEvaluator.topicTalk(HeldOut.TEST, 0, 4, 9))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theTrainPartGivesTrainTopicsForTheSeenDiagnostic() {
+        List<List<RepliesEvaluator.Message>> train = RepliesEvaluator.topicTalk(HeldOut.TRAIN, 3, 4, 9);
+        assertThat(train).flatMap(c -> c).allSatisfy(m -> {
+            assertThat(HeldOut.of(m.topic())).isEqualTo(HeldOut.TRAIN);
+            assertThat(m.reference()).containsIgnoringCase(m.topic());
+        });
     }
 
     @Test
@@ -65,7 +75,7 @@ class RepliesEvaluatorTest {
                 heard.remove(conversationId);
             }
         };
-        List<RepliesEvaluator.Turn> turns = new RepliesEvaluator(chat).run(RepliesEvaluator.heldOut(2, 2, 1), t -> { });
+        List<RepliesEvaluator.Turn> turns = new RepliesEvaluator(chat).run(RepliesEvaluator.topicTalk(HeldOut.TEST, 2, 2, 1), t -> { });
         assertThat(heard).containsOnlyKeys("replies-0", "replies-1");
         assertThat(turns).extracting(RepliesEvaluator.Turn::reply).contains("Nice.");
         String report = RepliesEvaluator.report(turns, "test");
