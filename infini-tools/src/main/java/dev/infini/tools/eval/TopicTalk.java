@@ -42,7 +42,7 @@ public final class TopicTalk {
     /** Every kind, both parts. */
     public static final List<Kind> KINDS = List.of(
             new Kind("activity", List.of("swimming", "baking bread", "playing chess", "knitting", "running",
-                    "painting", "learning Spanish", "playing the piano", "fishing", "hiking", "reading poetry",
+                    "painting landscapes", "learning Spanish", "playing the piano", "fishing", "hiking", "reading poetry",
                     "writing letters", "camping", "dancing", "gardening", "skating", "sewing", "drawing",
                     "singing in a choir", "doing yoga", "cycling", "rowing", "climbing", "making pottery",
                     "bird watching", "playing the violin", "cooking curry", "learning French", "sailing", "skiing",

@@ -64,6 +64,14 @@ class TopicTalkTest {
     }
 
     @Test
+    void theTrainPartProducesNoHeldOutSmallTalkOrAcknowledgement() {
+        Set<String> trainSentences = sentences(TopicTalk.kinds(HeldOut.TRAIN));
+        FactTemplates.smallTalk(HeldOut.TEST).forEach(t -> assertThat(trainSentences).as("held-out small talk")
+                .doesNotContain(t.message(), t.reply()));
+        assertThat(trainSentences).doesNotContainAnyElementsOf(FactTemplates.acknowledgements(HeldOut.TEST));
+    }
+
+    @Test
     void trainingPairsComeInThousands() {
         assertThat(sentences(TopicTalk.kinds(HeldOut.TRAIN))).hasSizeGreaterThan(3000);
     }
