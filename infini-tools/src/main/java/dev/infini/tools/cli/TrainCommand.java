@@ -114,6 +114,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--answer-weight", defaultValue = "5", description = "Loss weight of answer tokens (default: ${DEFAULT-VALUE}).")
     float answerWeight;
 
+    @Option(names = "--reply-weight", defaultValue = "1",
+            description = "With --recall-data: loss weight of the replies in a chat's small talk on everyday topics,"
+                    + " which teach replies to messages never seen (default: ${DEFAULT-VALUE}).")
+    float replyWeight;
+
     @Option(names = "--key-digits", defaultValue = "5", description = "Digits of a pass key (default: ${DEFAULT-VALUE}).")
     int keyDigits;
 
@@ -204,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
                 corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
-                        proseShare, answerWeight, alphabetStart, alphabetDoubling), device);
+                        proseShare, answerWeight, replyWeight, alphabetStart, alphabetDoubling), device);
         Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
                         StoryData.stream(tokenizer, bos, StoryData.read(stories)));

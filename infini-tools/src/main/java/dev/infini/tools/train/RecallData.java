@@ -43,12 +43,17 @@ public final class RecallData implements SequenceSource {
     /**
      * Shares of the five kinds of sequence (normalised by their sum) and the alphabet curriculum.
      *
+     * @param replyWeight           loss weight of the replies in a chat's topic talk (the turns that teach a reply to a
+     *                              message never seen); 1 weighs them as any other token
      * @param alphabetStart         symbols of the alphabet at step 0
      * @param alphabetDoublingSteps steps over which the alphabet doubles (smoothly)
      */
     public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
-                      int alphabetStart, long alphabetDoublingSteps) {
+                      float replyWeight, int alphabetStart, long alphabetDoublingSteps) {
         public Mix {
+            if (!(replyWeight > 0)) {
+                throw new IllegalArgumentException("the reply weight must be positive, got " + replyWeight);
+            }
             if (copy < 0 || associative < 0 || chat < 0 || passkey < 0 || prose < 0
                     || copy + associative + chat + passkey + prose <= 0) {
                 throw new IllegalArgumentException("shares must be >= 0 with a positive sum");
@@ -62,8 +67,7 @@ public final class RecallData implements SequenceSource {
 
     /** The sentences each sequence builder draws from, for one part. */
     private record Material(HeldOut part, List<FactTemplates.Slot> slots, List<String> acknowledgements,
-                            List<FactTemplates.SmallTalk> smallTalk, List<TopicTalk.Kind> topicTalk,
-                            List<String[]> documents, int[] prose) {
+                            List<TopicTalk.Kind> topicTalk, List<String[]> documents, int[] prose) {
     }
 
     private static final int SENTENCES = 400_000;
@@ -126,7 +130,7 @@ public final class RecallData implements SequenceSource {
                 ? ProseCorpus.tokens(tokenizer, documents.stream().map(OpenData.Document::text).toList(), proseTokens)
                 : new int[0];
         return new Material(part, FactTemplates.slots(part), FactTemplates.acknowledgements(part),
-                FactTemplates.smallTalk(part), TopicTalk.kinds(part), sentences, prose);
+                TopicTalk.kinds(part), sentences, prose);
     }
 
     /** Token ids 3.. (after unk, BOS, EOS) by falling frequency in the prose, ties by id. */
@@ -207,6 +211,15 @@ public final class RecallData implements SequenceSource {
             return start;
         }
 
+        /** Appends the turn's first {@code limit} tokens (all by default), its reply with the reply's weight. */
+        void add(Turn turn, int limit) {
+            int count = Math.min(turn.ids().length, limit);
+            int start = add(Arrays.copyOf(turn.ids(), count), 1f);
+            if (count > turn.replyFrom()) {
+                weigh(start + turn.replyFrom(), count - turn.replyFrom(), turn.replyWeight());
+            }
+        }
+
         void weigh(int from, int count, float weight) {
             for (int t = Math.max(1, from); t < from + count && t < ids.length; t++) {
                 weights[t - 1] = weight;
@@ -257,9 +270,9 @@ public final class RecallData implements SequenceSource {
             if (random.nextBoolean()) {
                 // half the facts come after a turn of other talk: people do not open every conversation with them,
                 // and a model that only saw facts first answers any opening message as if it were one ("Noted!")
-                int[] other = fillerTurn(random, material);
-                if (other.length <= s.left() / 4) {
-                    s.add(other, 1f);
+                Turn other = fillerTurn(random, material);
+                if (other.ids().length <= s.left() / 4) {
+                    s.add(other, Integer.MAX_VALUE);
                 }
             }
             int[] turn = user(FactTemplates.fill(FactTemplates.pick(random, slots.get(i).tell()), values[i]));
@@ -320,34 +333,41 @@ public final class RecallData implements SequenceSource {
         int end = s.size + tokens;
         int misses = 0;
         while (s.size < end && misses < 8) {
-            int[] turn = fillerTurn(random, material);
-            if (s.size + turn.length > end && !cut) {
+            Turn turn = fillerTurn(random, material);
+            if (s.size + turn.ids().length > end && !cut) {
                 misses++;
                 continue;
             }
-            s.add(Arrays.copyOf(turn, Math.min(turn.length, end - s.size)), 1f);
+            s.add(turn, end - s.size);
         }
     }
 
     /**
-     * Small talk on an everyday topic (half the turns: replies to messages never seen must come from these), fixed
-     * small talk (a fifth), or a corpus sentence as the message and the one or two after it as the reply.
+     * A filler turn: a message and its reply, tokens from {@code replyFrom} on predicted with {@code replyWeight}.
      */
-    private int[] fillerTurn(SplittableRandom random, Material material) {
-        double r = random.nextDouble();
-        if (r < 0.5) {
+    private record Turn(int[] ids, int replyFrom, float replyWeight) {
+    }
+
+    /**
+     * Small talk on an everyday topic (three turns in four: replies to messages never seen must come from these, so
+     * their replies weigh {@code replyWeight}), or a corpus sentence as the message and the one or two after it as the
+     * reply. The fixed small talk of {@link FactTemplates#SMALL_TALK} is not drawn: its few dozen replies, each seen
+     * thousands of times, became what greedy decoding answered to any message ("A walk is a good idea." to a new lawn
+     * mower).
+     */
+    private Turn fillerTurn(SplittableRandom random, Material material) {
+        if (random.nextInt(4) < 3 || material.documents().isEmpty()) {
             TopicTalk.Pair talk = TopicTalk.pair(random, material.topicTalk());
-            return TrainingData.concat(user(talk.message()), assistant(talk.reply()));
-        }
-        if (r < 0.7 || material.documents().isEmpty()) {
-            FactTemplates.SmallTalk talk = FactTemplates.pick(random, material.smallTalk());
-            return TrainingData.concat(user(talk.message()), assistant(talk.reply()));
+            int[] message = user(talk.message());
+            return new Turn(TrainingData.concat(message, assistant(talk.reply())), message.length,
+                    mix.replyWeight());
         }
         String[] sentences = FactTemplates.pick(random, material.documents());
         int at = random.nextInt(sentences.length - 1);
         int replyEnd = Math.min(sentences.length, at + 2 + random.nextInt(2));
-        return TrainingData.concat(user(sentences[at]),
-                assistant(String.join(" ", Arrays.copyOfRange(sentences, at + 1, replyEnd))));
+        int[] message = user(sentences[at]);
+        return new Turn(TrainingData.concat(message,
+                assistant(String.join(" ", Arrays.copyOfRange(sentences, at + 1, replyEnd)))), message.length, 1f);
     }
 
     /**

@@ -28,6 +28,7 @@ class RecallDataTest {
     private static final int N = 32;
     private static final int LENGTH = 8 * N;
     private static final float ANSWER_WEIGHT = 3f;
+    private static final float REPLY_WEIGHT = 2f;
     private static InfiniTokenizer tokenizer;
     private static OpenData open;
     private static RecallData data;
@@ -46,8 +47,8 @@ class RecallDataTest {
             documents.add(new OpenData.Document("doc/" + d, text.toString()));
         }
         open = new OpenData(entries("Zed"), entries("Cty"), entries("wrd"), documents);
-        data = new RecallData(tokenizer, 1, 2, 512, N, new RecallData.Mix(1, 1, 1, 1, 1, ANSWER_WEIGHT, 16, 100),
-                open, 100_000);
+        data = new RecallData(tokenizer, 1, 2, 512, N,
+                new RecallData.Mix(1, 1, 1, 1, 1, ANSWER_WEIGHT, REPLY_WEIGHT, 16, 100), open, 100_000);
     }
 
     @AfterAll
@@ -206,6 +207,44 @@ class RecallDataTest {
                 assertThat(s.weights()[s.answerStart() + t - 1]).isEqualTo(ANSWER_WEIGHT);
             }
         }
+    }
+
+    @Test
+    void topicTalkRepliesCarryTheReplyWeightAndTheFixedSmallTalkIsNotDrawn() {
+        Set<String> trainTopicTalk = topicTalk(HeldOut.TRAIN);
+        Set<String> fixedSmallTalk = new HashSet<>();
+        FactTemplates.SMALL_TALK.forEach(t -> {
+            fixedSmallTalk.add(t.message());
+            fixedSmallTalk.add(t.reply());
+        });
+        SplittableRandom random = new SplittableRandom(6);
+        int replies = 0;
+        for (int i = 0; i < 200; i++) {
+            TrainingData.Sample s = data.chat(random, LENGTH);
+            for (String line : tokenizer.decode(s.ids()).split("\n")) {
+                assertThat(fixedSmallTalk).doesNotContain(line.replaceFirst("^\\s*(User|Assistant): ", "").strip());
+            }
+            // every run of targets with the reply weight is one whole topic-talk reply; one cut by the sequence's
+            // end is left out
+            int t = 1;
+            while (t < s.ids().length) {
+                if (s.weights()[t - 1] != REPLY_WEIGHT) {
+                    t++;
+                    continue;
+                }
+                int from = t;
+                while (t < s.ids().length && s.weights()[t - 1] == REPLY_WEIGHT) {
+                    t++;
+                }
+                if (t < s.ids().length) {
+                    String reply = tokenizer.decode(Arrays.copyOfRange(s.ids(), from, t))
+                            .replace("</s>", "").replaceFirst("^\\s*Assistant:", "").strip();
+                    assertThat(trainTopicTalk).as("a reply-weighted run: " + reply).contains(reply);
+                    replies++;
+                }
+            }
+        }
+        assertThat(replies).isGreaterThan(50);
     }
 
     @Test
