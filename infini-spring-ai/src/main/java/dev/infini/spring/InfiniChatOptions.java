@@ -15,7 +15,8 @@ import java.util.Objects;
  * <p>
  * Of Spring AI's portable options, {@code maxTokens}, {@code temperature}, {@code topK}, {@code topP} and
  * {@code stopSequences} are honoured; {@code frequencyPenalty} and {@code presencePenalty} have no equivalent in the
- * engine and are ignored ({@link #getRepetitionPenalty()} is the engine's penalty).
+ * engine and are ignored ({@link #getRepetitionPenalty()} is the engine's penalty, {@link #getNoRepeatNgramSize()}
+ * its limit on repeated n-grams within a reply).
  */
 public final class InfiniChatOptions implements ChatOptions {
 
@@ -29,6 +30,7 @@ public final class InfiniChatOptions implements ChatOptions {
     private final Double presencePenalty;
     private final String conversationId;
     private final Double repetitionPenalty;
+    private final Integer noRepeatNgramSize;
     private final Long seed;
 
     private InfiniChatOptions(Builder b) {
@@ -42,6 +44,7 @@ public final class InfiniChatOptions implements ChatOptions {
         this.presencePenalty = b.presencePenalty();
         this.conversationId = b.conversationId;
         this.repetitionPenalty = b.repetitionPenalty;
+        this.noRepeatNgramSize = b.noRepeatNgramSize;
         this.seed = b.seed;
     }
 
@@ -64,7 +67,8 @@ public final class InfiniChatOptions implements ChatOptions {
 
     @Override
     public Builder mutate() {
-        Builder b = builder().conversationId(conversationId).repetitionPenalty(repetitionPenalty).seed(seed);
+        Builder b = builder().conversationId(conversationId).repetitionPenalty(repetitionPenalty)
+                .noRepeatNgramSize(noRepeatNgramSize).seed(seed);
         b.model(model).maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP)
                 .stopSequences(stopSequences).frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty);
         return b;
@@ -91,6 +95,9 @@ public final class InfiniChatOptions implements ChatOptions {
         if (repetitionPenalty != null) {
             b.repetitionPenalty(repetitionPenalty);
         }
+        if (noRepeatNgramSize != null) {
+            b.noRepeatNgramSize(noRepeatNgramSize);
+        }
         if (seed != null) {
             b.seed(seed);
         }
@@ -110,6 +117,11 @@ public final class InfiniChatOptions implements ChatOptions {
     /** CTRL-style repetition penalty (1 is none), or null for the default. */
     public Double getRepetitionPenalty() {
         return repetitionPenalty;
+    }
+
+    /** No this many tokens in a row twice within one reply (0 is no limit), or null for the default. */
+    public Integer getNoRepeatNgramSize() {
+        return noRepeatNgramSize;
     }
 
     /** Random seed for sampling, or null for the default (a fresh one per call unless configured). */
@@ -166,20 +178,21 @@ public final class InfiniChatOptions implements ChatOptions {
                 && Objects.equals(frequencyPenalty, that.frequencyPenalty)
                 && Objects.equals(presencePenalty, that.presencePenalty)
                 && Objects.equals(conversationId, that.conversationId)
-                && Objects.equals(repetitionPenalty, that.repetitionPenalty) && Objects.equals(seed, that.seed);
+                && Objects.equals(repetitionPenalty, that.repetitionPenalty)
+                && Objects.equals(noRepeatNgramSize, that.noRepeatNgramSize) && Objects.equals(seed, that.seed);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(model, maxTokens, temperature, topK, topP, stopSequences, frequencyPenalty,
-                presencePenalty, conversationId, repetitionPenalty, seed);
+                presencePenalty, conversationId, repetitionPenalty, noRepeatNgramSize, seed);
     }
 
     @Override
     public String toString() {
         return "InfiniChatOptions{conversationId=" + conversationId + ", maxTokens=" + maxTokens + ", temperature="
                 + temperature + ", topK=" + topK + ", topP=" + topP + ", repetitionPenalty=" + repetitionPenalty
-                + ", seed=" + seed + ", stopSequences=" + stopSequences + "}";
+                + ", noRepeatNgramSize=" + noRepeatNgramSize + ", seed=" + seed + ", stopSequences=" + stopSequences + "}";
     }
 
     /** Builder of {@link InfiniChatOptions}; Spring AI's portable setters plus the Infini ones. */
@@ -187,6 +200,7 @@ public final class InfiniChatOptions implements ChatOptions {
 
         private String conversationId;
         private Double repetitionPenalty;
+        private Integer noRepeatNgramSize;
         private Long seed;
 
         private Builder() {
@@ -201,6 +215,12 @@ public final class InfiniChatOptions implements ChatOptions {
         /** CTRL-style repetition penalty (1 is none). */
         public Builder repetitionPenalty(Double repetitionPenalty) {
             this.repetitionPenalty = repetitionPenalty;
+            return this;
+        }
+
+        /** No this many tokens in a row twice within one reply (0 is no limit). */
+        public Builder noRepeatNgramSize(Integer noRepeatNgramSize) {
+            this.noRepeatNgramSize = noRepeatNgramSize;
             return this;
         }
 
@@ -220,6 +240,9 @@ public final class InfiniChatOptions implements ChatOptions {
                 }
                 if (that.repetitionPenalty != null) {
                     this.repetitionPenalty = that.repetitionPenalty;
+                }
+                if (that.noRepeatNgramSize != null) {
+                    this.noRepeatNgramSize = that.noRepeatNgramSize;
                 }
                 if (that.seed != null) {
                     this.seed = that.seed;

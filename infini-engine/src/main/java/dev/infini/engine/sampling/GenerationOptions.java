@@ -10,12 +10,15 @@ import java.util.List;
  * @param topK              keep the k most likely tokens (0 keeps all)
  * @param topP              nucleus sampling: keep the smallest set whose probability reaches p (1 keeps all)
  * @param repetitionPenalty CTRL-style penalty (1 is none) on tokens of the open segment and of this generation
+ * @param noRepeatNgramSize n > 0: no n tokens in a row may come out twice in this generation (0 is no limit); unlike
+ *                          the repetition penalty it leaves the conversation's tokens free to be copied, and stops a
+ *                          small model's loops ("Foxbreensekshaixbreensekshaix…")
  * @param seed              random seed, or null for a fresh one per call
  * @param stopStrings       generation ends when the text produced contains one; it is cut from the text
  * @param stopOnEos         whether an end-of-sequence token ends generation
  */
 public record GenerationOptions(int maxTokens, double temperature, int topK, double topP, double repetitionPenalty,
-                                Long seed, List<String> stopStrings, boolean stopOnEos) {
+                                int noRepeatNgramSize, Long seed, List<String> stopStrings, boolean stopOnEos) {
 
     public GenerationOptions {
         if (maxTokens < 1) {
@@ -32,6 +35,9 @@ public record GenerationOptions(int maxTokens, double temperature, int topK, dou
         }
         if (!(repetitionPenalty > 0)) {
             throw new IllegalArgumentException("repetitionPenalty must be > 0, got " + repetitionPenalty);
+        }
+        if (noRepeatNgramSize < 0) {
+            throw new IllegalArgumentException("noRepeatNgramSize must be >= 0, got " + noRepeatNgramSize);
         }
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
         if (stopStrings.stream().anyMatch(String::isEmpty)) {
@@ -51,16 +57,17 @@ public record GenerationOptions(int maxTokens, double temperature, int topK, dou
     /** A builder that starts from these options. */
     public Builder mutate() {
         return new Builder().maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP)
-                .repetitionPenalty(repetitionPenalty).seed(seed).stopStrings(stopStrings).stopOnEos(stopOnEos);
+                .repetitionPenalty(repetitionPenalty).noRepeatNgramSize(noRepeatNgramSize).seed(seed).stopStrings(stopStrings).stopOnEos(stopOnEos);
     }
 
-    /** Builder of {@link GenerationOptions}; defaults: 256 tokens, greedy, no penalty, stop on EOS. */
+    /** Builder of {@link GenerationOptions}; defaults: 256 tokens, greedy, no penalty, no n-gram limit, stop on EOS. */
     public static final class Builder {
         private int maxTokens = 256;
         private double temperature;
         private int topK;
         private double topP = 1.0;
         private double repetitionPenalty = 1.0;
+        private int noRepeatNgramSize;
         private Long seed;
         private List<String> stopStrings = List.of();
         private boolean stopOnEos = true;
@@ -93,6 +100,11 @@ public record GenerationOptions(int maxTokens, double temperature, int topK, dou
             return this;
         }
 
+        public Builder noRepeatNgramSize(int noRepeatNgramSize) {
+            this.noRepeatNgramSize = noRepeatNgramSize;
+            return this;
+        }
+
         public Builder seed(Long seed) {
             this.seed = seed;
             return this;
@@ -109,8 +121,8 @@ public record GenerationOptions(int maxTokens, double temperature, int topK, dou
         }
 
         public GenerationOptions build() {
-            return new GenerationOptions(maxTokens, temperature, topK, topP, repetitionPenalty, seed, stopStrings,
-                    stopOnEos);
+            return new GenerationOptions(maxTokens, temperature, topK, topP, repetitionPenalty, noRepeatNgramSize, seed,
+                    stopStrings, stopOnEos);
         }
     }
 }

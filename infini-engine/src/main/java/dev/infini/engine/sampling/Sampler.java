@@ -6,8 +6,8 @@ import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
- * Chooses the next token from logits: repetition penalty, then greedy argmax (temperature 0) or temperature,
- * top-k and top-p sampling. Runs in Java on the logits vector, which costs microseconds next to the forward pass.
+ * Chooses the next token from logits: repetition penalty and the n-gram limit, then greedy argmax (temperature 0) or
+ * temperature, top-k and top-p sampling. Runs in Java on the logits vector, which costs microseconds next to the forward pass.
  */
 public final class Sampler {
 
@@ -42,6 +42,7 @@ public final class Sampler {
                 }
             }
         }
+        banRepeatedNgrams(l, generated);
         if (options.temperature() == 0) {
             return argmax(l);
         }
@@ -83,6 +84,27 @@ public final class Sampler {
             }
         }
         return order[keep - 1];
+    }
+
+    /**
+     * Rules out every token that would end an n-gram already generated: where the last n − 1 tokens occurred before,
+     * the token that followed them then.
+     */
+    private void banRepeatedNgrams(float[] logits, List<Integer> generated) {
+        int n = options.noRepeatNgramSize();
+        int size = generated.size();
+        if (n == 0 || size < n - 1) {
+            return;
+        }
+        for (int start = 0; start + n - 1 < size; start++) { // n-grams generated[start .. start + n - 1]
+            boolean same = true;
+            for (int j = 0; j < n - 1 && same; j++) {
+                same = generated.get(start + j).equals(generated.get(size - n + 1 + j));
+            }
+            if (same) {
+                logits[generated.get(start + n - 1)] = Float.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     /** Index of the largest logit; the lowest index wins ties, so greedy decoding is deterministic. */

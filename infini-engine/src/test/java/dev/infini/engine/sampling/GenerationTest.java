@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -153,6 +155,25 @@ class GenerationTest {
                     .containsExactly(result.tokenIds());
             assertThat(result.text()).isEqualTo(model.tokenizer().decode(result.tokenIds()));
         }
+    }
+
+    @Test
+    void withTheNgramLimitGreedyTextHoldsNoRepeatedNgram() {
+        GenerationOptions greedy = GenerationOptions.builder().maxTokens(120).stopOnEos(false).build();
+        int[] free = generate(model, greedy, new Recorder()).tokenIds();
+        assertThat(repeatedTrigrams(free)).as("greedy stories260k repeats itself").isPositive();
+        int[] limited = generate(model, greedy.mutate().noRepeatNgramSize(3).build(), new Recorder()).tokenIds();
+        assertThat(limited).hasSize(120);
+        assertThat(repeatedTrigrams(limited)).isZero();
+    }
+
+    private static int repeatedTrigrams(int[] ids) {
+        Set<List<Integer>> seen = new HashSet<>();
+        int repeated = 0;
+        for (int i = 0; i + 2 < ids.length; i++) {
+            repeated += seen.add(List.of(ids[i], ids[i + 1], ids[i + 2])) ? 0 : 1;
+        }
+        return repeated;
     }
 
     private static GenerationResult generate(InfiniModel on, GenerationOptions options, TokenListener listener) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -82,6 +83,29 @@ class SamplerTest {
         assertThat(new Sampler(penalized).sample(negative, new int[] {0}, List.of())).isEqualTo(1);
         // the caller's logits are left alone
         assertThat(logits).containsExactly(2.0f, 1.9f, -1.0f, -1.05f);
+    }
+
+    @Test
+    void theNgramLimitRulesOutATokenThatWouldRepeatAGeneratedNgramButNotOneFromTheContext() {
+        float[] logits = {0f, 3f, 2f, 1f}; // token 1 is the model's choice wherever it is allowed
+        GenerationOptions three = GenerationOptions.builder().noRepeatNgramSize(3).build();
+        // generated 1 2 1 2: the trigram 1 2 1 is already there, so 1 is out and 2 wins
+        assertThat(new Sampler(three).sample(logits, new int[0], List.of(1, 2, 1, 2))).isEqualTo(2);
+        // the same tokens in the conversation (the context) do not count: copying from it stays free
+        assertThat(new Sampler(three).sample(logits, new int[] {1, 2, 1, 2}, List.of(0, 1, 2))).isEqualTo(1);
+        // too few tokens generated for any n-gram, and the limit off
+        assertThat(new Sampler(three).sample(logits, new int[0], List.of(2))).isEqualTo(1);
+        assertThat(new Sampler(GenerationOptions.builder().build()).sample(logits, new int[0], List.of(1, 2, 1, 2)))
+                .isEqualTo(1);
+        // n = 1: no token twice; under sampling the ruled-out token is never drawn
+        GenerationOptions once = GenerationOptions.builder().noRepeatNgramSize(1).temperature(1).seed(3L).build();
+        Sampler sampler = new Sampler(once);
+        for (int i = 0; i < 200; i++) {
+            assertThat(sampler.sample(logits, new int[0], List.of(1, 3))).isIn(0, 2);
+        }
+        assertThat(logits).containsExactly(0f, 3f, 2f, 1f);
+        assertThatThrownBy(() -> GenerationOptions.builder().noRepeatNgramSize(-1).build())
+                .hasMessageContaining("noRepeatNgramSize");
     }
 
     @Test

@@ -216,6 +216,13 @@ public class InfiniProperties {
         /** CTRL-style repetition penalty; 1 is none. Unset: generation_config.json's, else 1. */
         private Double repetitionPenalty;
 
+        /**
+         * No this many tokens in a row twice within one reply; 0 is no limit. Unset: generation_config.json's
+         * no_repeat_ngram_size, else 0. Unlike the repetition penalty it leaves the conversation's words free to be
+         * repeated, so a recalled name still comes back.
+         */
+        private Integer noRepeatNgramSize;
+
         /** Random seed for sampling; unset draws a fresh one per call. */
         private Long seed;
 
@@ -273,6 +280,14 @@ public class InfiniProperties {
 
         public void setRepetitionPenalty(Double repetitionPenalty) {
             this.repetitionPenalty = repetitionPenalty;
+        }
+
+        public Integer getNoRepeatNgramSize() {
+            return noRepeatNgramSize;
+        }
+
+        public void setNoRepeatNgramSize(Integer noRepeatNgramSize) {
+            this.noRepeatNgramSize = noRepeatNgramSize;
         }
 
         public Long getSeed() {

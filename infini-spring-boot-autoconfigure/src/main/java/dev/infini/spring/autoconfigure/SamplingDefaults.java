@@ -14,8 +14,8 @@ import java.util.function.Function;
 /**
  * The default options of the auto-configured chat model, every value decided: {@code infini.chat.*} where set, else
  * the checkpoint's {@code generation_config.json} (Hugging Face's: {@code do_sample}, {@code temperature},
- * {@code top_k}, {@code top_p}, {@code repetition_penalty}, {@code max_new_tokens}), else greedy decoding of at most
- * 256 tokens, which suits small models (sampled, they babble).
+ * {@code top_k}, {@code top_p}, {@code repetition_penalty}, {@code no_repeat_ngram_size}, {@code max_new_tokens}),
+ * else greedy decoding of at most 256 tokens, which suits small models (sampled, they babble).
  */
 final class SamplingDefaults {
 
@@ -37,6 +37,8 @@ final class SamplingDefaults {
                 .topP(first(chat.getTopP(), number(config, "top_p", JsonElement::getAsDouble), 1.0))
                 .repetitionPenalty(first(chat.getRepetitionPenalty(),
                         number(config, "repetition_penalty", JsonElement::getAsDouble), 1.0))
+                .noRepeatNgramSize(first(chat.getNoRepeatNgramSize(),
+                        number(config, "no_repeat_ngram_size", JsonElement::getAsInt), 0))
                 .seed(chat.getSeed())
                 .build();
     }

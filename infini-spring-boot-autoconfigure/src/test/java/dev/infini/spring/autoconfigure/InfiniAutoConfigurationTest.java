@@ -275,6 +275,7 @@ class InfiniAutoConfigurationTest {
             assertThat(options.getTopK()).isZero();
             assertThat(options.getTopP()).isEqualTo(1.0);
             assertThat(options.getRepetitionPenalty()).isEqualTo(1.0);
+            assertThat(options.getNoRepeatNgramSize()).isZero();
             assertThat(options.getMaxTokens()).isEqualTo(256);
         });
         Path checkpoint = dir.resolve("sampled-model");
@@ -285,7 +286,8 @@ class InfiniAutoConfigurationTest {
             }
         }
         Files.writeString(checkpoint.resolve("generation_config.json"),
-                "{\"do_sample\": true, \"temperature\": 0.8, \"top_k\": 20, \"max_new_tokens\": 64}");
+                "{\"do_sample\": true, \"temperature\": 0.8, \"top_k\": 20, \"max_new_tokens\": 64,"
+                        + " \"no_repeat_ngram_size\": 4}");
         withoutRedis.withPropertyValues("infini.model.path=" + checkpoint, "infini.chat.top-k=5").run(ctx -> {
             InfiniChatOptions options = ctx.getBean(InfiniChatOptions.class);
             assertThat(ctx.getBean(InfiniChatModel.class).getOptions()).isSameAs(options);
@@ -294,7 +296,10 @@ class InfiniAutoConfigurationTest {
             assertThat(options.getTopK()).as("the property wins").isEqualTo(5);
             assertThat(options.getMaxTokens()).isEqualTo(64);
             assertThat(options.getTopP()).isEqualTo(1.0);
+            assertThat(options.getNoRepeatNgramSize()).isEqualTo(4);
         });
+        withoutRedis.withPropertyValues("infini.model.path=" + checkpoint, "infini.chat.no-repeat-ngram-size=0")
+                .run(ctx -> assertThat(ctx.getBean(InfiniChatOptions.class).getNoRepeatNgramSize()).isZero());
     }
 
     @Test

@@ -32,8 +32,8 @@ final class ChatRecallCommand implements Callable<Integer> {
                     + " usually inside the open segment (default: ${DEFAULT-VALUE}).")
     int minSegments;
 
-    @Option(names = "--max-reply-tokens", defaultValue = "40", description = "Tokens per reply (default: ${DEFAULT-VALUE}).")
-    int maxReplyTokens;
+    @Mixin
+    ReplyOptions replyOptions;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the facts and talk (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -43,23 +43,25 @@ final class ChatRecallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        replyOptions.check();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (InfiniModel model = modelOptions.load()) {
+            String label = "memory " + model.memoryMode() + replyOptions.label();
             Progress progress = new Progress(System.err, "chat recall (memory " + model.memoryMode() + ")", trials,
                     "trials");
             int[] done = {0};
             if (heldOut != null) {
                 List<HeldOutChatRecall.Trial> results = new HeldOutChatRecall(
-                        ChatRecallEvaluator.engine(model, maxReplyTokens), OpenData.load(heldOut), model.tokenizer(),
+                        replyOptions.chat(model), OpenData.load(heldOut), model.tokenizer(),
                         minSegments).run(trials, seed, t -> progress.update(++done[0], done[0], ""));
                 progress.finish(trials, trials, "");
-                out.print(HeldOutChatRecall.report(results, "memory " + model.memoryMode()));
+                out.print(HeldOutChatRecall.report(results, label));
                 return 0;
             }
-            List<ChatRecallEvaluator.Trial> results = new ChatRecallEvaluator(model, minSegments, maxReplyTokens)
+            List<ChatRecallEvaluator.Trial> results = new ChatRecallEvaluator(replyOptions.chat(model), minSegments)
                     .run(trials, seed, t -> progress.update(++done[0], done[0], ""));
             progress.finish(trials, trials, "");
-            out.print(ChatRecallEvaluator.report(results, "memory " + model.memoryMode()));
+            out.print(ChatRecallEvaluator.report(results, label));
         }
         return 0;
     }

@@ -41,6 +41,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--repetition-penalty", defaultValue = "1.0", description = "1 is none.")
     double repetitionPenalty;
 
+    @Option(names = "--no-repeat-ngram", defaultValue = "0", paramLabel = "N",
+            description = "No N tokens in a row twice in the generated text; 0 is no limit.")
+    int noRepeatNgram;
+
     @Option(names = "--seed", description = "Random seed for reproducible sampling.")
     Long seed;
 
@@ -62,8 +66,8 @@ final class GenerateCommand implements Callable<Integer> {
             long prefilled = System.nanoTime();
             out.print(prompt);
             GenerationResult result = session.generate(GenerationOptions.builder().maxTokens(maxTokens)
-                    .temperature(temperature).topK(topK).topP(topP).repetitionPenalty(repetitionPenalty).seed(seed)
-                    .stopStrings(stop).stopOnEos(!ignoreEos).build(), (id, text) -> out.print(text));
+                    .temperature(temperature).topK(topK).topP(topP).repetitionPenalty(repetitionPenalty)
+                    .noRepeatNgramSize(noRepeatNgram).seed(seed).stopStrings(stop).stopOnEos(!ignoreEos).build(), (id, text) -> out.print(text));
             long end = System.nanoTime();
             out.println();
             if (stats) {

@@ -1,7 +1,6 @@
 package dev.infini.tools.cli;
 
 import dev.infini.engine.model.InfiniModel;
-import dev.infini.tools.eval.ChatRecallEvaluator;
 import dev.infini.tools.eval.HeldOut;
 import dev.infini.tools.eval.RepliesEvaluator;
 import picocli.CommandLine.Command;
@@ -54,9 +53,8 @@ final class RepliesCommand implements Callable<Integer> {
             description = "Messages per held-out conversation (default: ${DEFAULT-VALUE}).")
     int turns;
 
-    @Option(names = "--max-reply-tokens", defaultValue = "40",
-            description = "Tokens per reply (default: ${DEFAULT-VALUE}).")
-    int maxReplyTokens;
+    @Mixin
+    ReplyOptions replyOptions;
 
     @Option(names = "--seed", defaultValue = "42",
             description = "Seed of the held-out messages (default: ${DEFAULT-VALUE}).")
@@ -71,11 +69,11 @@ final class RepliesCommand implements Callable<Integer> {
             Progress progress = new Progress(System.err, "replies (memory " + model.memoryMode() + ")", total,
                     "messages");
             int[] done = {0};
-            List<RepliesEvaluator.Turn> turnsPlayed = new RepliesEvaluator(
-                    ChatRecallEvaluator.engine(model, maxReplyTokens))
+            List<RepliesEvaluator.Turn> turnsPlayed = new RepliesEvaluator(replyOptions.chat(model))
                     .run(script, t -> progress.update(++done[0], done[0], ""));
             progress.finish(total, total, "");
-            String label = "memory " + model.memoryMode() + (messages == null ? ", " + part + " part" : "");
+            String label = "memory " + model.memoryMode() + (messages == null ? ", " + part + " part" : "")
+                    + replyOptions.label();
             out.print(RepliesEvaluator.report(turnsPlayed, label));
             if (messages == null) {
                 out.printf(Locale.ROOT, "reference replies, teacher-forced (%s): %.3f nats per token%n",
@@ -95,9 +93,7 @@ final class RepliesCommand implements Callable<Integer> {
 
     /** The conversations to play; bad options are refused before the model loads. */
     private List<List<RepliesEvaluator.Message>> script() throws IOException {
-        if (maxReplyTokens < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-reply-tokens must be at least 1");
-        }
+        replyOptions.check();
         try {
             if (messages == null) {
                 return RepliesEvaluator.topicTalk(part(), conversations, turns, seed);

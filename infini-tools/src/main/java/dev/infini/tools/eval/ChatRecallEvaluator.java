@@ -136,18 +136,27 @@ public final class ChatRecallEvaluator {
      * reply, EOS, {@code \n}.
      */
     public static Chat engine(InfiniModel model, int maxReplyTokens) {
-        return new EngineChat(model, maxReplyTokens);
+        return engine(model, maxReplyTokens, 0);
+    }
+
+    /**
+     * The same with no {@code noRepeatNgram} tokens in a row twice within one reply (0: no limit; see
+     * {@link GenerationOptions#noRepeatNgramSize()}).
+     */
+    public static Chat engine(InfiniModel model, int maxReplyTokens, int noRepeatNgram) {
+        return new EngineChat(model, GenerationOptions.builder().maxTokens(maxReplyTokens)
+                .noRepeatNgramSize(noRepeatNgram).stopStrings(ChatFormat.STOP_STRINGS).build());
     }
 
     private static final class EngineChat implements Chat {
         private final InfiniModel model;
-        private final int maxReplyTokens;
+        private final GenerationOptions options;
         private final int eos;
         private final Map<String, byte[]> states = new HashMap<>();
 
-        EngineChat(InfiniModel model, int maxReplyTokens) {
+        EngineChat(InfiniModel model, GenerationOptions options) {
             this.model = model;
-            this.maxReplyTokens = maxReplyTokens;
+            this.options = options;
             this.eos = model.config().eosTokenIds().isEmpty() ? -1 : model.config().eosTokenIds().iterator().next();
         }
 
@@ -160,8 +169,7 @@ public final class ChatRecallEvaluator {
                 }
                 session.append(model.tokenizer().encode(ChatFormat.user(userMessage), false));
                 session.append(model.tokenizer().encode(ChatFormat.ASSISTANT, false));
-                GenerationResult result = session.generate(GenerationOptions.builder().maxTokens(maxReplyTokens)
-                        .stopStrings(ChatFormat.STOP_STRINGS).build(), (id, piece) -> { });
+                GenerationResult result = session.generate(options, (id, piece) -> { });
                 if (result.finishReason() != FinishReason.EOS && eos >= 0) {
                     session.append(new int[] {eos});
                 }

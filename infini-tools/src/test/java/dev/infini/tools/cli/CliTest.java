@@ -49,6 +49,16 @@ class CliTest {
         assertThat(code).isZero();
         // llama2.c's greedy continuation of this prompt (stories260k-golden.json)
         assertThat(stdout()).startsWith("Once upon a time, there was a little girl named Lily.");
+
+        // no token twice: a 60-token greedy story repeats some, so the limit changes it
+        out.reset();
+        assertThat(InfiniCli.run("generate", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "-n", "60", "Once upon a time")).isZero();
+        String greedy = stdout();
+        out.reset();
+        assertThat(InfiniCli.run("generate", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "-n", "60", "--no-repeat-ngram", "1", "Once upon a time")).isZero();
+        assertThat(stdout()).startsWith("Once upon a time,").isNotEqualTo(greedy);
     }
 
     @Test
@@ -100,6 +110,14 @@ class CliTest {
                 "--messages", messages.toString())).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train, got seen",
                 "--part applies to the topic small talk");
+
+        out.reset();
+        assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
+                "-n", "1", "--turns", "1", "--max-reply-tokens", "12", "--no-repeat-ngram", "1")).isZero();
+        assertThat(stdout()).contains("test part, no repeated 1-grams");
+        assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--no-repeat-ngram", "-1"))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--no-repeat-ngram must be 0 or more");
 
         Files.writeString(messages, "# nothing to say\n\n");
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--messages",
