@@ -21,8 +21,11 @@ import java.util.function.Function;
  */
 public final class RecallProbe {
 
-    /** One kind of sequence: mean nats per target token over {@code targets} targets. */
-    public record Row(String kind, double nll, int targets) {
+    /**
+     * One kind of sequence: mean nats per target token over {@code targets} targets, or, when a sequence of the length
+     * asked cannot hold this kind, no targets and why ({@code skipped}).
+     */
+    public record Row(String kind, double nll, int targets, String skipped) {
     }
 
     private final InfiniModel model;
@@ -60,7 +63,13 @@ public final class RecallProbe {
         double sum = 0;
         int count = 0;
         for (int i = 0; i < n; i++) {
-            TrainingData.Sample s = draw.apply(random);
+            TrainingData.Sample s;
+            try {
+                s = draw.apply(random);
+            } catch (IllegalArgumentException tooShort) {
+                // e.g. a held-out chat asks three segments after its facts: the other rows still count
+                return new Row(kind, Double.NaN, 0, tooShort.getMessage());
+            }
             double[] logProbs;
             try (Session session = new Session(model)) {
                 session.append(new int[] {s.ids()[0]});
@@ -76,17 +85,24 @@ public final class RecallProbe {
                 }
             }
         }
-        return new Row(kind, count == 0 ? Double.NaN : sum / count, count);
+        return new Row(kind, count == 0 ? Double.NaN : sum / count, count, null);
     }
 
     /** The rows as a Markdown table. */
     public static String table(List<Row> rows) {
         StringBuilder out = new StringBuilder("| sequences | targets | nats per target | perplexity |\n")
                 .append("|---|---:|---:|---:|\n");
+        List<String> notes = new ArrayList<>();
         for (Row r : rows) {
-            out.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.2f |%n", r.kind(), r.targets(), r.nll(),
-                    Math.exp(r.nll())));
+            if (r.skipped() != null) {
+                notes.add(r.kind() + ": " + r.skipped());
+                out.append(String.format(Locale.ROOT, "| %s | 0 | – | – |%n", r.kind()));
+            } else {
+                out.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.2f |%n", r.kind(), r.targets(), r.nll(),
+                        Math.exp(r.nll())));
+            }
         }
+        notes.forEach(note -> out.append("\nnot scored: ").append(note).append('\n'));
         return out.toString();
     }
 }

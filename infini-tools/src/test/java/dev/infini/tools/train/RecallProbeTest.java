@@ -35,7 +35,18 @@ class RecallProbeTest {
             assertThat(whole.kind()).isEqualTo("copy, whole vocabulary, period 24");
             assertThat(whole.nll()).isGreaterThan(Math.log(16));
             assertThat(RecallProbe.table(rows)).contains("| copy, 16 symbols, period 24 |",
-                    "| chat, held-out test part (answer value) |");
+                    "| chat, held-out test part (answer value) |").doesNotContain("not scored");
+
+            // sequences too short for a held-out chat (it asks three segments after the facts): that row says why,
+            // the others are scored
+            List<RecallProbe.Row> brief = new RecallProbe(model, open, 20_000).run(1, 3 * 32, 1);
+            RecallProbe.Row chat = brief.stream().filter(r -> r.kind().startsWith("chat, held-out")).findFirst()
+                    .orElseThrow();
+            assertThat(chat.targets()).isZero();
+            assertThat(chat.skipped()).contains("use more segments per sequence");
+            assertThat(brief.get(0).targets()).isPositive();
+            assertThat(RecallProbe.table(brief)).contains("| chat, held-out test part (answer value) | 0 | – | – |",
+                    "not scored: chat, held-out test part (answer value): a sequence of 96 tokens");
         }
     }
 }
