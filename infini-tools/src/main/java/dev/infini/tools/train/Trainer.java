@@ -12,6 +12,7 @@ import dev.infini.engine.DjlDefaults;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.engine.kernels.Devices;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
+import dev.infini.tools.eval.HeldOut;
 import dev.infini.tools.eval.OpenData;
 
 import java.io.IOException;
@@ -107,12 +108,12 @@ public final class Trainer {
                     data = sourceFactory.create(tokenizer, bos, eos);
                     source = data.toString();
                 } else if (settings.recallData() != null) {
+                    OpenData open = OpenData.load(settings.recallData());
                     RecallData recall = new RecallData(tokenizer, bos, eos, model.config().vocabSize(),
-                            settings.segmentLength(), settings.recallMix(), OpenData.load(settings.recallData()),
-                            settings.proseTokens());
+                            settings.segmentLength(), settings.recallMix(), open, settings.proseTokens());
                     data = recall;
-                    source = String.format("recall mixture (train parts of %s), alphabet %d symbols at this step",
-                            settings.recallData(), recall.alphabetSize(optimizer.step()));
+                    source = String.format("recall mixture (train parts of %s: %s), alphabet %d symbols at this step",
+                            settings.recallData(), open.corpora(HeldOut.TRAIN), recall.alphabetSize(optimizer.step()));
                 } else {
                     int[] prose = settings.proseTokens() > 0
                             ? ProseCorpus.tokens(tokenizer, ProseCorpus.texts(settings.corpus(),

@@ -132,7 +132,7 @@ class CliTest {
         assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "austen", "-o",
                 dir.resolve("x.txt").toString())).isNotZero();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train",
-                "--corpus must be moby-dick, sotu, spam-assassin or all");
+                "--corpus must be moby-dick, sotu, spam-assassin, stories or all");
         assertThat(dir.resolve("x.txt")).doesNotExist();
     }
 

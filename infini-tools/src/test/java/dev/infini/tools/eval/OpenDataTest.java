@@ -34,6 +34,29 @@ class OpenDataTest {
     }
 
     @Test
+    void sampledStoriesInTheCacheAreDocumentsEachOnceSplitOnTheirText(@TempDir Path cache) throws Exception {
+        PackageTarballs.write(cache);
+        assertThat(OpenData.load(cache).corpora(HeldOut.TRAIN)).doesNotContain("stories");
+        StringBuilder stories = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            stories.append("Once upon a time, a cat number ").append(i).append(" sat in the sun.\n\n");
+        }
+        stories.append("Once upon a time, a cat number 7 sat in the sun.\n  \n"); // sampled twice: once
+        java.nio.file.Files.writeString(cache.resolve(OpenData.STORIES), stories);
+        OpenData data = OpenData.load(cache);
+        java.util.List<OpenData.Document> train = data.documents(HeldOut.TRAIN).stream()
+                .filter(d -> d.id().startsWith("stories/")).toList();
+        java.util.List<OpenData.Document> test = data.documents(HeldOut.TEST).stream()
+                .filter(d -> d.id().startsWith("stories/")).toList();
+        assertThat(train.size() + test.size()).isEqualTo(60);
+        assertThat(train).isNotEmpty();
+        assertThat(test).isNotEmpty().allSatisfy(d -> assertThat(HeldOut.of(d.id())).isEqualTo(HeldOut.TEST));
+        assertThat(train).extracting(OpenData.Document::text)
+                .doesNotContainAnyElementsOf(test.stream().map(OpenData.Document::text).toList());
+        assertThat(data.corpora(HeldOut.TRAIN)).contains("moby-dick ", "stories " + train.size());
+    }
+
+    @Test
     void mobyDickIsReadChapterByChapterNeverAsTheWholeBookThatWouldCrossTheSplit() {
         assertThat(OpenData.isMobyDickPart("package/data/chapter_1.txt")).isTrue();
         assertThat(OpenData.isMobyDickPart("package/data/chapter_135.txt")).isTrue();
