@@ -76,8 +76,11 @@ final class RepliesCommand implements Callable<Integer> {
                     + replyOptions.label();
             out.print(RepliesEvaluator.report(turnsPlayed, label));
             if (messages == null) {
-                out.printf(Locale.ROOT, "reference replies, teacher-forced (%s): %.3f nats per token%n",
-                        label, RepliesEvaluator.referenceNll(model, script));
+                RepliesEvaluator.ReferenceNll nll = RepliesEvaluator.referenceNll(model, script);
+                out.printf(Locale.ROOT, "reference replies, teacher-forced (%s): %.3f nats per token%n", label,
+                        nll.perToken());
+                out.printf(Locale.ROOT, "their mentions of the topic (%d tokens): %.3f nats per token%n",
+                        nll.topicTokens(), nll.topicPerToken());
             }
         }
         return 0;

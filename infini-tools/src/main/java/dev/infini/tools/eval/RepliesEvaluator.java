@@ -112,15 +112,27 @@ public final class RepliesEvaluator {
     }
 
     /**
-     * Mean nats per token of the reference replies (their tokens and the end-of-sequence token), teacher-forced: each
-     * conversation in one session, in the sample app's format, the references standing as the assistant's turns.
+     * The reference replies' nats per token, teacher-forced: over all their tokens (and the end-of-sequence token), and
+     * over the tokens where a reply names its message's topic again, the one thing a reply to a message never seen
+     * can only get right by reading the message.
+     *
+     * @param topicTokens how many topic tokens were scored (a topic whose tokens the reply splits otherwise is left out)
      */
-    public static double referenceNll(InfiniModel model, List<List<Message>> conversations) {
+    public record ReferenceNll(double perToken, double topicPerToken, int topicTokens) {
+    }
+
+    /**
+     * Scores the reference replies: each conversation in one session, in the sample app's format, the references
+     * standing as the assistant's turns.
+     */
+    public static ReferenceNll referenceNll(InfiniModel model, List<List<Message>> conversations) {
         InfiniTokenizer tokenizer = model.tokenizer();
         int eos = model.config().eosTokenIds().isEmpty() ? -1 : model.config().eosTokenIds().iterator().next();
         int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
         double sum = 0;
         long count = 0;
+        double topicSum = 0;
+        int topicCount = 0;
         for (List<Message> conversation : conversations) {
             try (Session session = new Session(model)) {
                 session.append(tokenizer.encode(ChatFormat.system(ChatScript.SYSTEM), true));
@@ -140,15 +152,37 @@ public final class RepliesEvaluator {
                     if (eos >= 0) {
                         reply[reply.length - 1] = eos;
                     }
-                    for (double logProb : session.appendScored(reply)) {
+                    double[] logProbs = session.appendScored(reply);
+                    for (double logProb : logProbs) {
                         sum -= logProb;
                         count++;
+                    }
+                    int[] topic = topicSpan(tokenizer, reply, m.topic());
+                    for (int t = topic[0]; t < topic[1]; t++) {
+                        topicSum -= logProbs[t];
+                        topicCount++;
                     }
                     session.append(tokenizer.encode(ChatFormat.TURN_END, false));
                 }
             }
         }
-        return sum / count;
+        return new ReferenceNll(sum / count, topicCount == 0 ? Double.NaN : topicSum / topicCount, topicCount);
+    }
+
+    /** Where the topic's tokens stand in the reply, as written or capitalised: [from, to), empty when not found. */
+    static int[] topicSpan(InfiniTokenizer tokenizer, int[] reply, String topic) {
+        if (topic == null) {
+            return new int[2];
+        }
+        for (String form : List.of(topic, Character.toUpperCase(topic.charAt(0)) + topic.substring(1))) {
+            int[] tokens = tokenizer.encodeAfterSpace(form);
+            for (int i = 0; i + tokens.length <= reply.length; i++) {
+                if (Arrays.equals(reply, i, i + tokens.length, tokens, 0, tokens.length)) {
+                    return new int[] {i, i + tokens.length};
+                }
+            }
+        }
+        return new int[2];
     }
 
     /** The turns as a Markdown list, conversation by conversation, then the on-topic line when topics are known. */

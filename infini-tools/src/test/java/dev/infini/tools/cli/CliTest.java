@@ -100,6 +100,8 @@ class CliTest {
                 "replies naming the message's topic \\(memory [A-Za-z]+, test part\\): [0-2]/2 = ");
         assertThat(stdout()).containsPattern(
                 "reference replies, teacher-forced \\(memory [A-Za-z]+, test part\\): \\d+\\.\\d{3} nats per token");
+        // the topic's tokens of every reference reply are found and scored
+        assertThat(stdout()).containsPattern("their mentions of the topic \\([1-9]\\d* tokens\\): \\d+\\.\\d{3} nats per token");
 
         out.reset();
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",

@@ -1,8 +1,11 @@
 package dev.infini.tools.eval;
 
+import dev.infini.engine.SharedData;
+import dev.infini.engine.tokenizer.InfiniTokenizer;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +50,29 @@ class RepliesEvaluatorTest {
             assertThat(HeldOut.of(m.topic())).isEqualTo(HeldOut.TRAIN);
             assertThat(m.reference()).containsIgnoringCase(m.topic());
         });
+    }
+
+    @Test
+    void theTopicsTokensAreFoundInNearlyEveryReferenceReply() {
+        try (InfiniTokenizer tokenizer = InfiniTokenizer.load(SharedData.stories260k(), 512)) {
+            int found = 0;
+            int total = 0;
+            for (HeldOut part : HeldOut.values()) {
+                for (List<RepliesEvaluator.Message> conversation : RepliesEvaluator.topicTalk(part, 40, 5, 3)) {
+                    for (RepliesEvaluator.Message m : conversation) {
+                        int[] reply = tokenizer.encode(" " + m.reference(), false);
+                        int[] span = RepliesEvaluator.topicSpan(tokenizer, reply, m.topic());
+                        if (span[1] > span[0]) {
+                            found++;
+                            assertThat(tokenizer.decode(Arrays.copyOfRange(reply, span[0], span[1])).strip())
+                                    .isEqualToIgnoringCase(m.topic());
+                        }
+                        total++;
+                    }
+                }
+            }
+            assertThat(found).as(found + " of " + total).isGreaterThanOrEqualTo(total * 95 / 100);
+        }
     }
 
     @Test
