@@ -77,7 +77,7 @@ class InfiniChatTemplateTest {
     void defaultTemplateRendersTheTrainedFormatAsTheTrainerWritesIt() {
         InfiniChatTemplate template = InfiniChatTemplate.forModel(model, null, null);
         assertThat(template.source()).isEqualTo(InfiniChatTemplate.DEFAULT_TEMPLATE);
-        assertThat(template.stopStrings()).containsExactly("\nUser:", "\n User:");
+        assertThat(template.stopStrings()).containsExactly("\nUser:", "\n User:", "\nAssistant:", "\n Assistant:");
         String rendered = template.render(CONVERSATION.subList(0, 4), true);
         assertThat(rendered).isEqualTo(
                 "You tell short stories.\n\nUser: Tell me about a cat.\nAssistant:  Once upon a time there was a cat."

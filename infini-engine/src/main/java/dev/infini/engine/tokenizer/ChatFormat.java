@@ -26,10 +26,13 @@ public final class ChatFormat {
     /** Starts an assistant turn: the generation prompt, after which the model writes {@code " "} and its reply. */
     public static final String ASSISTANT = "Assistant:";
     /**
-     * The model starting the next user turn on its own ends a reply. Sentencepiece tokenizers may put a space before
-     * a word that starts a line ({@code "\n User:"}), so both count.
+     * The model starting the next user turn, or another assistant turn, on its own ends a reply: a small model that
+     * skips its end-of-sequence token writes "Your name?\n Assistant: Your name is …", and what follows the new
+     * "Assistant:" is not a reply to anything the user said. Sentencepiece tokenizers may put a space before a word
+     * that starts a line ({@code "\n User:"}), so both spellings count.
      */
-    public static final List<String> STOP_STRINGS = List.of(TURN_END + USER.strip(), TURN_END + " " + USER.strip());
+    public static final List<String> STOP_STRINGS = List.of(TURN_END + USER.strip(), TURN_END + " " + USER.strip(),
+            TURN_END + ASSISTANT, TURN_END + " " + ASSISTANT);
     /** The format as a Jinja chat template, as Hugging Face's {@code tokenizer_config.json} holds one. */
     public static final String TEMPLATE = "{% for message in messages %}"
             + "{% if message['role'] == 'system' %}{{ message['content'] }}" + SYSTEM_END

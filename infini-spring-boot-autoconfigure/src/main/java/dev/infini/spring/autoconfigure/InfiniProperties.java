@@ -191,8 +191,8 @@ public class InfiniProperties {
         private String template;
 
         /**
-         * Strings that end generation besides the end-of-sequence token; unset means "\nUser:" and "\n User:" with the built-in
-         * template and none otherwise.
+         * Strings that end generation besides the end-of-sequence token; unset means "\nUser:", "\n User:",
+         * "\nAssistant:" and "\n Assistant:" with the built-in template and none otherwise.
          */
         private List<String> stop;
 
