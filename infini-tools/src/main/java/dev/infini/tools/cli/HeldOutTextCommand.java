@@ -48,13 +48,13 @@ final class HeldOutTextCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--corpus must be moby-dick, sotu, spam-assassin, stories or all, got " + corpus);
         }
-        List<OpenData.Document> documents = OpenData.load(recallData).documents(which).stream()
-                .filter(d -> corpus.equals("all") || d.id().startsWith(corpus + "/")).toList();
-        if (documents.isEmpty() && corpus.equals("stories")) {
+        if (corpus.equals("stories") && !Files.isRegularFile(recallData.resolve(OpenData.STORIES))) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "no stories in "
                     + recallData + ": write them to " + recallData.resolve(OpenData.STORIES)
                     + " with infini sample-stories");
         }
+        List<OpenData.Document> documents = OpenData.load(recallData).documents(which).stream()
+                .filter(d -> corpus.equals("all") || d.id().startsWith(corpus + "/")).toList();
         StringBuilder text = new StringBuilder();
         for (OpenData.Document d : documents) {
             text.append(d.text().strip()).append("\n\n");

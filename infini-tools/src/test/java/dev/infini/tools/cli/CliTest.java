@@ -128,7 +128,7 @@ class CliTest {
     }
 
     @Test
-    void heldOutTextRefusesAPartOrCorpusItDoesNotHaveBeforeFetchingAnything(@TempDir Path dir) {
+    void heldOutTextRefusesAPartOrCorpusItDoesNotHaveBeforeFetchingAnything(@TempDir Path dir) throws Exception {
         assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--part", "middle", "-o",
                 dir.resolve("x.txt").toString())).isNotZero();
         assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "austen", "-o",
@@ -136,6 +136,14 @@ class CliTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train",
                 "--corpus must be moby-dick, sotu, spam-assassin, stories or all");
         assertThat(dir.resolve("x.txt")).doesNotExist();
+
+        // stories are asked for but never written: said before any package is fetched
+        assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "stories", "-o",
+                dir.resolve("x.txt").toString())).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no stories in", "infini sample-stories");
+        try (var files = Files.list(dir)) {
+            assertThat(files).isEmpty();
+        }
     }
 
     @Test
