@@ -4,6 +4,7 @@ import dev.infini.engine.model.InfiniModel;
 import dev.infini.engine.session.Session;
 import dev.infini.engine.tokenizer.ChatFormat;
 import dev.infini.engine.tokenizer.InfiniTokenizer;
+import dev.infini.tools.train.TrainingData;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -176,10 +177,9 @@ public final class RepliesEvaluator {
         }
         for (String form : List.of(topic, Character.toUpperCase(topic.charAt(0)) + topic.substring(1))) {
             int[] tokens = tokenizer.encodeAfterSpace(form);
-            for (int i = 0; i + tokens.length <= reply.length; i++) {
-                if (Arrays.equals(reply, i, i + tokens.length, tokens, 0, tokens.length)) {
-                    return new int[] {i, i + tokens.length};
-                }
+            int at = TrainingData.indexOf(reply, tokens, 0);
+            if (at >= 0) {
+                return new int[] {at, at + tokens.length};
             }
         }
         return new int[2];

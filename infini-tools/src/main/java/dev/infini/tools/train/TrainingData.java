@@ -346,7 +346,7 @@ public final class TrainingData implements SequenceSource {
     }
 
     /** The first position at or after {@code from} where {@code needle} starts in {@code haystack}, or -1. */
-    static int indexOf(int[] haystack, int[] needle, int from) {
+    public static int indexOf(int[] haystack, int[] needle, int from) {
         outer:
         for (int i = Math.max(0, from); i <= haystack.length - needle.length; i++) {
             for (int j = 0; j < needle.length; j++) {
