@@ -18,16 +18,31 @@ import java.nio.ByteOrder;
  * <p>
  * State is always float32 ({@link WeightFormat#F32}); a weight may also be held in 16 or 8 bits
  * ({@link #encode}), which the kernels widen as they read.
- *
- * @param data   the elements, {@code rows × cols × format.elementBytes()} bytes
- * @param rows   rows
- * @param cols   elements per row
- * @param format how an element is stored
- * @param scales {@link WeightFormat#Q8_0}'s float32 scales, {@code rows × q8Blocks(cols)}, row by row; else null
+ * <p>
+ * Two matrices are equal only when they are the same object (the kernels key their own layouts by identity).
  */
-public record Matrix(ByteBuffer data, int rows, int cols, WeightFormat format, ByteBuffer scales) {
+public final class Matrix {
 
-    public Matrix {
+    private final ByteBuffer data;
+    private final int rows;
+    private final int cols;
+    private final WeightFormat format;
+    private final ByteBuffer scales;
+    /**
+     * {@code data} as the Vector API loops read it on this JVM ({@link NativeVectors#memory}), made on their first
+     * use: a matrix of a model whose decode runs on PyTorch never loads the incubator module. Racing threads at
+     * worst each make an equal one.
+     */
+    private Object memory;
+
+    /**
+     * @param data   the elements, {@code rows × cols × format.elementBytes()} bytes
+     * @param rows   rows
+     * @param cols   elements per row
+     * @param format how an element is stored
+     * @param scales {@link WeightFormat#Q8_0}'s float32 scales, {@code rows × q8Blocks(cols)}, row by row; else null
+     */
+    public Matrix(ByteBuffer data, int rows, int cols, WeightFormat format, ByteBuffer scales) {
         if (data.capacity() != (long) rows * cols * format.elementBytes()) {
             throw new IllegalArgumentException("a " + rows + " × " + cols + " " + format + " matrix needs "
                     + (long) rows * cols * format.elementBytes() + " bytes, the buffer has " + data.capacity());
@@ -40,8 +55,46 @@ public record Matrix(ByteBuffer data, int rows, int cols, WeightFormat format, B
                     + rows * WeightFormat.q8Blocks(cols) + " scales, the buffer has room for "
                     + scales.capacity() / Float.BYTES);
         }
-        data = data.duplicate().order(ByteOrder.nativeOrder());
-        scales = scales == null ? null : scales.duplicate().order(ByteOrder.nativeOrder());
+        this.data = data.duplicate().order(ByteOrder.nativeOrder());
+        this.rows = rows;
+        this.cols = cols;
+        this.format = format;
+        this.scales = scales == null ? null : scales.duplicate().order(ByteOrder.nativeOrder());
+    }
+
+    /** The elements, row by row, in {@link #format()}; a native-order view of the buffer given. */
+    public ByteBuffer data() {
+        return data;
+    }
+
+    /** Rows. */
+    public int rows() {
+        return rows;
+    }
+
+    /** Elements per row. */
+    public int cols() {
+        return cols;
+    }
+
+    /** How an element is stored. */
+    public WeightFormat format() {
+        return format;
+    }
+
+    /** {@link WeightFormat#Q8_0}'s float32 scales, row by row, or null for the other formats. */
+    public ByteBuffer scales() {
+        return scales;
+    }
+
+    /** {@link #data()} as the Vector API loops read it ({@link NativeVectors#memory}). */
+    Object memory() {
+        Object m = memory;
+        if (m == null) {
+            m = NativeVectors.memory(data);
+            memory = m;
+        }
+        return m;
     }
 
     /** A float32 matrix over {@code data}. */

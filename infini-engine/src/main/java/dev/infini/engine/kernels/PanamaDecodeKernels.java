@@ -9,7 +9,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
@@ -23,11 +22,10 @@ final class PanamaDecodeKernels implements DecodeKernels {
 
     // static finals, so the JIT sees constants: a species held in a plain field leaves the vector ops
     // un-intrinsified and about 4x slower (measured on JDK 17.0.15).
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> SPECIES = NativeVectors.FLOATS;
     private static final int STEP = SPECIES.length();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Weights read as ints and unpacked in the lane: two 16-bit weights or four Q8_0 bytes to an int. */
-    private static final VectorSpecies<Integer> WIDE = VectorSpecies.of(int.class, SPECIES.vectorShape());
+    private static final VectorSpecies<Integer> WIDE = NativeVectors.INTS;
     /** Q8_0 blocks (8 ints each) in one vector: 1 with 256-bit vectors, 2 with 512; 0 (scalar loop) below. */
     private static final int Q8_BLOCKS_PER_VECTOR = STEP / (WeightFormat.Q8_BLOCK / 4);
     /** The lanes of a vector's second Q8_0 block, which take its own scale. */
@@ -58,6 +56,9 @@ final class PanamaDecodeKernels implements DecodeKernels {
 
     /** @param threads threads a large matrix's rows are split over, the calling thread included */
     PanamaDecodeKernels(int threads) {
+        if (NativeVectors.unavailable() != null) {
+            throw new UnsupportedOperationException(NativeVectors.unavailable());
+        }
         this.threads = Math.max(1, threads);
         // daemon workers that end when idle: nothing to close with the model
         this.pool = this.threads > 1 ? new ForkJoinPool(this.threads - 1) : null;
@@ -166,15 +167,15 @@ final class PanamaDecodeKernels implements DecodeKernels {
     private static void weightRows(Matrix w, int first, int rows, float[] x, float[][] split, float[] y) {
         int cols = w.cols();
         switch (w.format()) {
-            case F32 -> rows(w.data(), first, rows, cols, cols, x, y, first);
+            case F32 -> rows(w, first, rows, cols, x, y, first);
             case F16 -> {
                 for (int r = first; r < first + rows; r++) {
-                    y[r] = dotF16(w.data(), r * cols * 2, split, x, cols);
+                    y[r] = dotF16(w.data(), w.memory(), r * cols * 2, split, x, cols);
                 }
             }
             case BF16 -> {
                 for (int r = first; r < first + rows; r++) {
-                    y[r] = dotBf16(w.data(), r * cols * 2, split, x, cols);
+                    y[r] = dotBf16(w.data(), w.memory(), r * cols * 2, split, x, cols);
                 }
             }
             case Q8_0 -> {
@@ -264,13 +265,13 @@ final class PanamaDecodeKernels implements DecodeKernels {
      * Σ_{i<length} weight i·x[i] over bfloat16 weights from {@code base}. An int holds weight 2j in its low and
      * weight 2j + 1 in its high half; bfloat16 is the top half of a float32, so each is one shift or mask away.
      */
-    private static float dotBf16(ByteBuffer data, int base, float[][] split, float[] x, int length) {
+    private static float dotBf16(ByteBuffer data, Object memory, int base, float[][] split, float[] x, int length) {
         int narrow = WIDE.loopBound(length / 2);
         FloatVector even = FloatVector.zero(SPECIES);
         FloatVector odd = FloatVector.zero(SPECIES);
         int j = 0;
         for (; j < narrow; j += STEP) {
-            IntVector w = IntVector.fromByteBuffer(WIDE, data, base + j * 4, ORDER);
+            IntVector w = NativeVectors.ints(memory, base + j * 4);
             even = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(SPECIES, split[0], j), even);
             odd = w.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(SPECIES, split[1], j), odd);
@@ -288,14 +289,14 @@ final class PanamaDecodeKernels implements DecodeKernels {
      * float32's places once the smeared sign bits and what lies below are masked off; scaled by 2^112 that float is
      * the half's value, subnormals included (weights are never infinite).
      */
-    private static float dotF16(ByteBuffer data, int base, float[][] split, float[] x, int length) {
+    private static float dotF16(ByteBuffer data, Object memory, int base, float[][] split, float[] x, int length) {
         int narrow = WIDE.loopBound(length / 2);
         FloatVector even = FloatVector.zero(SPECIES);
         FloatVector odd = FloatVector.zero(SPECIES);
         FloatVector scale = FloatVector.broadcast(SPECIES, 0x1p112f);
         int j = 0;
         for (; j < narrow; j += STEP) {
-            IntVector w = IntVector.fromByteBuffer(WIDE, data, base + j * 4, ORDER);
+            IntVector w = NativeVectors.ints(memory, base + j * 4);
             FloatVector low = w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
                     .reinterpretAsFloats().mul(scale);
             FloatVector high = w.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(scale);
@@ -320,6 +321,7 @@ final class PanamaDecodeKernels implements DecodeKernels {
         int cols = w.cols();
         int blocks = WeightFormat.q8Blocks(cols);
         ByteBuffer data = w.data();
+        Object memory = w.memory();
         ByteBuffer scales = w.scales();
         int base = row * cols;
         int scaleBase = row * blocks * Float.BYTES;
@@ -327,7 +329,7 @@ final class PanamaDecodeKernels implements DecodeKernels {
                 : cols / WeightFormat.Q8_BLOCK / Q8_BLOCKS_PER_VECTOR * Q8_BLOCKS_PER_VECTOR;
         FloatVector acc = FloatVector.zero(SPECIES);
         for (int b = 0; b < vectorBlocks; b += Q8_BLOCKS_PER_VECTOR) {
-            IntVector q = IntVector.fromByteBuffer(WIDE, data, base + b * WeightFormat.Q8_BLOCK, ORDER);
+            IntVector q = NativeVectors.ints(memory, base + b * WeightFormat.Q8_BLOCK);
             int j = b * (WeightFormat.Q8_BLOCK / 4);
             FloatVector sum = byteOf(q, 0).mul(FloatVector.fromArray(SPECIES, split[0], j));
             sum = byteOf(q, 8).fma(FloatVector.fromArray(SPECIES, split[1], j), sum);
@@ -360,20 +362,22 @@ final class PanamaDecodeKernels implements DecodeKernels {
 
     @Override
     public void matVec(Matrix m, int first, int rows, int length, float[] x, float[] y, int yFrom) {
-        rows(m.data(), first, rows, m.cols(), length, x, y, yFrom);
+        rows(m, first, rows, length, x, y, yFrom);
     }
 
-    /** y[yFrom + r] = Σ_{c<length} data[first + r][c]·x[c] for r < rows, rows {@code cols} floats apart. */
-    private static void rows(ByteBuffer data, int first, int rows, int cols, int length, float[] x, float[] y,
-                             int yFrom) {
+    /** y[yFrom + r] = Σ_{c<length} m[first + r][c]·x[c] for r < rows of a float32 matrix. */
+    private static void rows(Matrix m, int first, int rows, int length, float[] x, float[] y, int yFrom) {
+        ByteBuffer data = m.data();
+        Object memory = m.memory();
+        int cols = m.cols();
         int r = 0;
         if (length <= QUAD_MAX_COLS) {
             for (; r + 4 <= rows; r += 4) {
-                quad(data, (first + r) * cols * Float.BYTES, cols * Float.BYTES, length, x, y, yFrom + r);
+                quad(data, memory, (first + r) * cols * Float.BYTES, cols * Float.BYTES, length, x, y, yFrom + r);
             }
         }
         for (; r < rows; r++) {
-            y[yFrom + r] = dot(data, (first + r) * cols * Float.BYTES, x, length);
+            y[yFrom + r] = dot(data, memory, (first + r) * cols * Float.BYTES, x, length);
         }
     }
 
@@ -383,7 +387,8 @@ final class PanamaDecodeKernels implements DecodeKernels {
      * measured 1.5–2.3× faster per row than one row at a time on 64- to 176-float rows. Long rows stay one at a
      * time (see {@link #dot}).
      */
-    private static void quad(ByteBuffer data, int base, int stride, int length, float[] x, float[] y, int at) {
+    private static void quad(ByteBuffer data, Object memory, int base, int stride, int length, float[] x, float[] y,
+                             int at) {
         int b0 = base;
         int b1 = b0 + stride;
         int b2 = b1 + stride;
@@ -397,10 +402,10 @@ final class PanamaDecodeKernels implements DecodeKernels {
         for (; c < narrow; c += STEP) {
             FloatVector xv = FloatVector.fromArray(SPECIES, x, c);
             int offset = c * Float.BYTES;
-            a0 = FloatVector.fromByteBuffer(SPECIES, data, b0 + offset, ORDER).fma(xv, a0);
-            a1 = FloatVector.fromByteBuffer(SPECIES, data, b1 + offset, ORDER).fma(xv, a1);
-            a2 = FloatVector.fromByteBuffer(SPECIES, data, b2 + offset, ORDER).fma(xv, a2);
-            a3 = FloatVector.fromByteBuffer(SPECIES, data, b3 + offset, ORDER).fma(xv, a3);
+            a0 = NativeVectors.floats(memory, b0 + offset).fma(xv, a0);
+            a1 = NativeVectors.floats(memory, b1 + offset).fma(xv, a1);
+            a2 = NativeVectors.floats(memory, b2 + offset).fma(xv, a2);
+            a3 = NativeVectors.floats(memory, b3 + offset).fma(xv, a3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD);
         float s1 = a1.reduceLanes(VectorOperators.ADD);
@@ -425,7 +430,7 @@ final class PanamaDecodeKernels implements DecodeKernels {
      * loads was measured half as fast (12 vs 24 GB/s on a 3072 × 768 matrix, AMD EPYC), presumably because four
      * streams defeat the prefetcher.
      */
-    private static float dot(ByteBuffer data, int base, float[] x, int length) {
+    private static float dot(ByteBuffer data, Object memory, int base, float[] x, int length) {
         int wide = length - length % (4 * STEP);
         int narrow = SPECIES.loopBound(length);
         FloatVector a0 = FloatVector.zero(SPECIES);
@@ -435,17 +440,17 @@ final class PanamaDecodeKernels implements DecodeKernels {
         int i = 0;
         for (; i < wide; i += 4 * STEP) {
             int at = base + i * Float.BYTES;
-            a0 = FloatVector.fromByteBuffer(SPECIES, data, at, ORDER)
+            a0 = NativeVectors.floats(memory, at)
                     .fma(FloatVector.fromArray(SPECIES, x, i), a0);
-            a1 = FloatVector.fromByteBuffer(SPECIES, data, at + STEP * Float.BYTES, ORDER)
+            a1 = NativeVectors.floats(memory, at + STEP * Float.BYTES)
                     .fma(FloatVector.fromArray(SPECIES, x, i + STEP), a1);
-            a2 = FloatVector.fromByteBuffer(SPECIES, data, at + 2 * STEP * Float.BYTES, ORDER)
+            a2 = NativeVectors.floats(memory, at + 2 * STEP * Float.BYTES)
                     .fma(FloatVector.fromArray(SPECIES, x, i + 2 * STEP), a2);
-            a3 = FloatVector.fromByteBuffer(SPECIES, data, at + 3 * STEP * Float.BYTES, ORDER)
+            a3 = NativeVectors.floats(memory, at + 3 * STEP * Float.BYTES)
                     .fma(FloatVector.fromArray(SPECIES, x, i + 3 * STEP), a3);
         }
         for (; i < narrow; i += STEP) {
-            a0 = FloatVector.fromByteBuffer(SPECIES, data, base + i * Float.BYTES, ORDER)
+            a0 = NativeVectors.floats(memory, base + i * Float.BYTES)
                     .fma(FloatVector.fromArray(SPECIES, x, i), a0);
         }
         float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
@@ -460,6 +465,7 @@ final class PanamaDecodeKernels implements DecodeKernels {
         // column chunk by column chunk, the rows' contributions summed in a register: one store per chunk and no
         // horizontal sums, whatever the number of rows (the head width d)
         ByteBuffer data = m.data();
+        Object memory = m.memory();
         int stride = m.cols() * Float.BYTES;
         int base = first * stride;
         int narrow = SPECIES.loopBound(length);
@@ -468,7 +474,7 @@ final class PanamaDecodeKernels implements DecodeKernels {
             FloatVector acc = FloatVector.zero(SPECIES);
             int at = base + c * Float.BYTES;
             for (int r = 0; r < rows; r++) {
-                acc = FloatVector.fromByteBuffer(SPECIES, data, at + r * stride, ORDER)
+                acc = NativeVectors.floats(memory, at + r * stride)
                         .fma(FloatVector.broadcast(SPECIES, s[sFrom + r]), acc);
             }
             acc.intoArray(out, c);

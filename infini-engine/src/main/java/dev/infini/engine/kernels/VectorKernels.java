@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.infini.engine.config.WeightFormat;
+import java.lang.reflect.InvocationTargetException;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -131,7 +132,9 @@ public final class VectorKernels implements Kernels {
             return (DecodeKernels) Class.forName(VectorKernels.class.getPackageName() + ".PanamaDecodeKernels")
                     .getDeclaredConstructor(int.class).newInstance(threads);
         } catch (ReflectiveOperationException | LinkageError e) {
-            log.warn("The Vector API decode path could not be loaded, decode runs on PyTorch: {}", e.toString());
+            // the constructor's own refusal (no vector loads on this JVM) arrives wrapped
+            Throwable why = e instanceof InvocationTargetException && e.getCause() != null ? e.getCause() : e;
+            log.warn("The Vector API decode path could not be loaded, decode runs on PyTorch: {}", why.toString());
             return null;
         }
     }
