@@ -119,6 +119,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " which teach replies to messages never seen (default: ${DEFAULT-VALUE}).")
     float replyWeight;
 
+    @Option(names = "--nonce-topic-share", defaultValue = "0",
+            description = "With --recall-data: share of the small talk on everyday topics that is about an open-list"
+                    + " word instead (a dictionary or made-up word of the train part), so that a reply learns to"
+                    + " name a topic it never saw by copying it from the message (default: ${DEFAULT-VALUE}).")
+    double nonceTopicShare;
+
     @Option(names = "--key-digits", defaultValue = "5", description = "Digits of a pass key (default: ${DEFAULT-VALUE}).")
     int keyDigits;
 
@@ -209,7 +215,7 @@ final class TrainCommand implements Callable<Integer> {
                 corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
-                        proseShare, answerWeight, replyWeight, alphabetStart, alphabetDoubling), device);
+                        proseShare, answerWeight, replyWeight, nonceTopicShare, alphabetStart, alphabetDoubling), device);
         Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
                         StoryData.stream(tokenizer, bos, StoryData.read(stories)));

@@ -361,7 +361,11 @@ public final class TopicTalk {
     /** A random pair of the given kinds (one part's, from {@link #kinds}). */
     public static Pair pair(RandomGenerator random, List<Kind> kinds) {
         Kind kind = FactTemplates.pick(random, kinds);
-        String topic = FactTemplates.pick(random, kind.topics());
+        return about(random, kind, FactTemplates.pick(random, kind.topics()));
+    }
+
+    /** A random exchange of {@code kind} about {@code topic}, which need not be one of the kind's topics. */
+    public static Pair about(RandomGenerator random, Kind kind, String topic) {
         Exchange exchange = FactTemplates.pick(random, kind.exchanges());
         return new Pair(topic, fill(exchange.message(), topic),
                 fill(FactTemplates.pick(random, exchange.replies()), topic));

@@ -45,12 +45,18 @@ public final class RecallData implements SequenceSource {
      *
      * @param replyWeight           loss weight of the replies in a chat's topic talk (the turns that teach a reply to a
      *                              message never seen); 1 weighs them as any other token
+     * @param nonceTopicShare       share of topic talk about an open-list word instead of one of its kind's topics
+     *                              (a dictionary or a made-up word of the train part: "I had Pladoumix for dinner."),
+     *                              so that a reply names the message's topic by copying it, not from a list it learnt
      * @param alphabetStart         symbols of the alphabet at step 0
      * @param alphabetDoublingSteps steps over which the alphabet doubles (smoothly)
      */
     public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
-                      float replyWeight, int alphabetStart, long alphabetDoublingSteps) {
+                      float replyWeight, double nonceTopicShare, int alphabetStart, long alphabetDoublingSteps) {
         public Mix {
+            if (!(nonceTopicShare >= 0 && nonceTopicShare <= 1)) {
+                throw new IllegalArgumentException("the nonce topic share must be in [0, 1], got " + nonceTopicShare);
+            }
             if (!(replyWeight > 0)) {
                 throw new IllegalArgumentException("the reply weight must be positive, got " + replyWeight);
             }
@@ -357,7 +363,10 @@ public final class RecallData implements SequenceSource {
      */
     private Turn fillerTurn(SplittableRandom random, Material material) {
         if (random.nextInt(4) < 3 || material.documents().isEmpty()) {
-            TopicTalk.Pair talk = TopicTalk.pair(random, material.topicTalk());
+            TopicTalk.Pair talk = mix.nonceTopicShare() > 0 && random.nextDouble() < mix.nonceTopicShare()
+                    ? TopicTalk.about(random, FactTemplates.pick(random, material.topicTalk()),
+                            nonceTopic(random, material.part()))
+                    : TopicTalk.pair(random, material.topicTalk());
             int[] message = user(talk.message());
             return new Turn(TrainingData.concat(message, assistant(talk.reply())), message.length,
                     mix.replyWeight());
@@ -521,6 +530,11 @@ public final class RecallData implements SequenceSource {
             }
         }
         return stream;
+    }
+
+    /** A topic no list of topic talk holds: a dictionary word or a made-up word of {@code part}, half and half. */
+    private String nonceTopic(SplittableRandom random, HeldOut part) {
+        return data.value(random.nextBoolean() ? OpenData.Source.WORD : OpenData.Source.INVENTED, part, random);
     }
 
     private String randomValue(SplittableRandom random) {

@@ -48,7 +48,7 @@ class RecallDataTest {
         }
         open = new OpenData(entries("Zed"), entries("Cty"), entries("wrd"), documents);
         data = new RecallData(tokenizer, 1, 2, 512, N,
-                new RecallData.Mix(1, 1, 1, 1, 1, ANSWER_WEIGHT, REPLY_WEIGHT, 16, 100), open, 100_000);
+                new RecallData.Mix(1, 1, 1, 1, 1, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 16, 100), open, 100_000);
     }
 
     @AfterAll
@@ -164,6 +164,57 @@ class RecallDataTest {
             regex.append(i > 0 ? "[^\\n]+?" : "").append(Pattern.quote(parts[i]));
         }
         return Pattern.compile(regex.append("\\s*(\\n|$)").toString());
+    }
+
+    @Test
+    void nonceTopicTalkIsAboutTrainWordsOnlyAndItsReplyNamesThatWord() {
+        RecallData nonce = new RecallData(tokenizer, 1, 2, 512, N,
+                new RecallData.Mix(0, 0, 1, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 1, 16, 100), open, 100_000);
+        // every train message frame as a whole user line, its topic captured
+        List<Pattern> frames = new ArrayList<>();
+        Set<String> listedTopics = new HashSet<>();
+        for (TopicTalk.Kind kind : TopicTalk.KINDS) {
+            listedTopics.addAll(kind.topics());
+            for (TopicTalk.Exchange exchange : kind.exchanges()) {
+                String[] parts = exchange.message().split("\\{t}", -1);
+                frames.add(Pattern.compile("^" + Pattern.quote(parts[0]) + "(.+?)"
+                        + Pattern.quote(parts.length > 1 ? parts[1] : "") + "$"));
+            }
+        }
+        Set<String> testWords = new HashSet<>(HeldOut.TEST.select(open.list(OpenData.Source.WORD)));
+        SplittableRandom random = new SplittableRandom(8);
+        int nonceTurns = 0;
+        for (int i = 0; i < 200; i++) {
+            String[] lines = tokenizer.decode(nonce.chat(random, LENGTH).ids()).split("\n");
+            // the last line may be cut by the end of the sequence
+            for (int l = 0; l + 2 < lines.length; l++) {
+                String message = lines[l].replaceFirst("^\\s*User: ", "");
+                if (message.equals(lines[l]) || !lines[l + 1].strip().startsWith("Assistant: ")) {
+                    continue;
+                }
+                // the most specific frame that fits ("I love walking in the {t}." before "I love {t}.")
+                String topic = null;
+                for (Pattern frame : frames) {
+                    Matcher m = frame.matcher(message);
+                    if (m.matches() && (topic == null || m.group(1).length() < topic.length())) {
+                        topic = m.group(1);
+                    }
+                }
+                // a nonce topic is one word; a longer capture is a fact told in words that fit a frame
+                // ("I miss my best friend Zedab." in "I miss my {t}.")
+                if (topic != null && !topic.contains(" ")) {
+                    assertThat(listedTopics).as(message).doesNotContain(topic);
+                    assertThat(testWords).as(message).doesNotContain(topic);
+                    assertThat(HeldOut.of(topic)).as(message).isEqualTo(HeldOut.TRAIN);
+                    assertThat(lines[l + 1].toLowerCase()).as("the reply to " + message)
+                            .contains(topic.toLowerCase());
+                    nonceTurns++;
+                }
+            }
+        }
+        assertThat(nonceTurns).as("topic talk about open-list words").isGreaterThan(50);
+        assertThatThrownBy(() -> new RecallData.Mix(1, 1, 1, 1, 1, 1f, 1f, 1.5, 16, 100))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nonce topic share");
     }
 
     @Test
