@@ -115,8 +115,8 @@ class ChatClientConversationTest {
             assertThat(conversations.stats("client").orElseThrow().tokensSeen())
                     .isEqualTo(conversations.stats("reference").orElseThrow().tokensSeen());
             ConversationStore store = ctx.getBean(ConversationStore.class);
-            assertThat(States.engineState(store.load("client").orElseThrow().state()))
-                    .isEqualTo(States.engineState(store.load("reference").orElseThrow().state()));
+            States.assertSameConversation(store.load("client").orElseThrow().state(),
+                    store.load("reference").orElseThrow().state());
         });
     }
 
@@ -133,8 +133,8 @@ class ChatClientConversationTest {
             assertThat(viaClient(client, "remembered")).isEqualTo(reference);
             assertThat(memory.get("remembered")).hasSize(6);
             ConversationStore store = ctx.getBean(ConversationStore.class);
-            assertThat(States.engineState(store.load("remembered").orElseThrow().state()))
-                    .isEqualTo(States.engineState(store.load("reference").orElseThrow().state()));
+            States.assertSameConversation(store.load("remembered").orElseThrow().state(),
+                    store.load("reference").orElseThrow().state());
             assertThat(conversations.stats("remembered").orElseThrow().version()).isEqualTo(3);
         });
     }
@@ -157,8 +157,8 @@ class ChatClientConversationTest {
             assertThat(streamed).isEqualTo(reference);
             assertThat(memory.get("streamed-memory")).hasSize(6);
             ConversationStore store = ctx.getBean(ConversationStore.class);
-            assertThat(States.engineState(store.load("streamed-memory").orElseThrow().state()))
-                    .isEqualTo(States.engineState(store.load("reference").orElseThrow().state()));
+            States.assertSameConversation(store.load("streamed-memory").orElseThrow().state(),
+                    store.load("reference").orElseThrow().state());
         });
     }
 
