@@ -30,8 +30,9 @@ public final class Matrix {
     private final ByteBuffer scales;
     /**
      * {@code data} as the Vector API loops read it on this JVM ({@link NativeVectors#memory}), made on their first
-     * use: a matrix of a model whose decode runs on PyTorch never loads the incubator module. Racing threads at
-     * worst each make an equal one.
+     * use: a matrix of a model whose decode runs on PyTorch never loads the incubator module. Not volatile: racing
+     * threads at worst each make an equal one, and what they publish is {@code data} or a JDK segment whose fields
+     * are all final, so a reader that sees the reference sees it whole.
      */
     private Object memory;
 
@@ -55,11 +56,12 @@ public final class Matrix {
                     + rows * WeightFormat.q8Blocks(cols) + " scales, the buffer has room for "
                     + scales.capacity() / Float.BYTES);
         }
-        this.data = data.duplicate().order(ByteOrder.nativeOrder());
+        // indices count from the buffer's start, whatever its position (a segment over it starts at its position)
+        this.data = data.duplicate().clear().order(ByteOrder.nativeOrder());
         this.rows = rows;
         this.cols = cols;
         this.format = format;
-        this.scales = scales == null ? null : scales.duplicate().order(ByteOrder.nativeOrder());
+        this.scales = scales == null ? null : scales.duplicate().clear().order(ByteOrder.nativeOrder());
     }
 
     /** The elements, row by row, in {@link #format()}; a native-order view of the buffer given. */

@@ -2,6 +2,7 @@ package dev.infini.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.invoke.MethodHandle;
@@ -55,7 +56,11 @@ final class NativeVectors {
                 // a load now, so that a JVM that refuses the segment API (a preview API up to Java 21) says so
                 // when the kernels are made, not in the middle of a conversation
                 Object probe = (Object) segmentOf.invokeExact(ByteBuffer.allocateDirect(FLOATS.vectorByteSize()));
-                FloatVector unused = (FloatVector) floatLoad.invokeExact(FLOATS, probe, 0L, ORDER);
+                FloatVector floats = (FloatVector) floatLoad.invokeExact(FLOATS, probe, 0L, ORDER);
+                IntVector ints = (IntVector) intLoad.invokeExact(INTS, probe, 0L, ORDER);
+                if (floats.reduceLanes(VectorOperators.ADD) != 0 || ints.reduceLanes(VectorOperators.ADD) != 0) {
+                    throw new IllegalStateException("a load of zeroed memory read non-zero values");
+                }
             } catch (Throwable e) {
                 unavailable = "this JVM (Java " + Runtime.version().feature() + ") has no FloatVector.fromByteBuffer "
                         + "and its MemorySegment loads failed: " + e;

@@ -112,7 +112,10 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** Whether this JVM can run the Vector API path (the incubator module was added at startup). */
+    /**
+     * Whether the incubator module was added at startup, which the Vector API paths need; on Java 19–21 they may
+     * still decline to load (see {@code NativeVectors}).
+     */
     public static boolean available() {
         return ModuleLayer.boot().findModule(MODULE).isPresent();
     }

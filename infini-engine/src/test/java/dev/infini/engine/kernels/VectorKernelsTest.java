@@ -137,6 +137,30 @@ class VectorKernelsTest {
     }
 
     @Test
+    void aMatrixReadsItsBufferFromTheStartWhateverThePositionItWasGivenAt() {
+        DecodeKernels loops = VectorKernels.preferredDecode().orElseThrow();
+        Random random = new Random(14);
+        int rows = 5;
+        int cols = 37; // vector part and scalar tail both
+        float[] values = gaussian(random, rows * cols);
+        float[] x = gaussian(random, cols);
+        Matrix matrix = matrix(values, rows, cols);
+        ByteBuffer moved = matrix.data().duplicate().position(12).limit(100);
+        float[] expected = new float[rows];
+        float[] actual = new float[rows];
+        loops.matVec(matrix, x, expected);
+        loops.matVec(new Matrix(moved, rows, cols), x, actual);
+        assertThat(actual).containsExactly(expected);
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                sum += values[r * cols + c] * x[c];
+            }
+            assertThat((double) actual[r]).isCloseTo(sum, org.assertj.core.data.Offset.offset(1e-4));
+        }
+    }
+
+    @Test
     void swigluEqualsThePlainFormulaOnOddLengthsAndExtremeGates() {
         DecodeKernels loops = VectorKernels.preferredDecode().orElseThrow();
         Random random = new Random(13);

@@ -363,7 +363,9 @@ public final class RecallData implements SequenceSource {
      */
     private Turn fillerTurn(SplittableRandom random, Material material) {
         if (random.nextInt(4) < 3 || material.documents().isEmpty()) {
-            TopicTalk.Pair talk = mix.nonceTopicShare() > 0 && random.nextDouble() < mix.nonceTopicShare()
+            // training only: validation stays the held-out topic talk whatever the share, comparable between runs
+            TopicTalk.Pair talk = material.part() == HeldOut.TRAIN && mix.nonceTopicShare() > 0
+                    && random.nextDouble() < mix.nonceTopicShare()
                     ? TopicTalk.about(random, FactTemplates.pick(random, material.topicTalk()),
                             nonceTopic(random, material.part()))
                     : TopicTalk.pair(random, material.topicTalk());
