@@ -125,6 +125,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " name a topic it never saw by copying it from the message (default: ${DEFAULT-VALUE}).")
     double nonceTopicShare;
 
+    @Option(names = "--echo-share", defaultValue = "0",
+            description = "With --recall-data: share of the acknowledgements of a told fact that repeat its value"
+                    + " (\"Okay, Lucy. Noted!\"), so that replies take up what the user said (default:"
+                    + " ${DEFAULT-VALUE}).")
+    double echoShare;
+
     @Option(names = "--key-digits", defaultValue = "5", description = "Digits of a pass key (default: ${DEFAULT-VALUE}).")
     int keyDigits;
 
@@ -215,7 +221,8 @@ final class TrainCommand implements Callable<Integer> {
                 corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
-                        proseShare, answerWeight, replyWeight, nonceTopicShare, alphabetStart, alphabetDoubling), device);
+                        proseShare, answerWeight, replyWeight, nonceTopicShare, echoShare, alphabetStart,
+                        alphabetDoubling), device);
         Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
                         StoryData.stream(tokenizer, bos, StoryData.read(stories)));

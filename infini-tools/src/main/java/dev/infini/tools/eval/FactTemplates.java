@@ -264,6 +264,22 @@ public final class FactTemplates {
             "Thanks, that's good to know.", "Great, I'll remember it.", "Good to hear, thanks.", "Oh, how nice!",
             "Okay, I'm keeping that in mind.", "Noted, thank you!", "Thanks, I won't forget.", "Sounds good, noted.");
 
+    /**
+     * Acknowledgements that repeat the value just told ("Okay, Lucy. Noted!"), for any slot: a reply that takes up
+     * what the user said, and a copy of the value while it is still in the segment.
+     */
+    public static final List<String> ECHOES = List.of(
+            "{v}, got it. I'll remember that.", "Okay, {v}. Noted!", "{v}? Good to know.", "Thanks! I'll remember {v}.",
+            "Noted: {v}.", "{v}, how lovely. I'll keep it in mind.", "Got it: {v}.", "I've written down {v}.",
+            "Okay, {v} it is.", "{v}. I won't forget that.", "Sure, {v}. Thanks for telling me.",
+            "All right, {v}. Noted.", "Thanks, {v} is noted.", "{v}: I'll keep that in mind.",
+            "Great, I will remember {v}!", "Understood: {v}.", "I'll remember that: {v}.", "Lovely, {v}. Thank you!",
+            "Okay, I have {v} written down.", "So it's {v}. Good to know!", "{v}! Thanks for sharing that.",
+            "I'm making a note of {v}.", "Right, {v}. I've got it.", "{v}, noted. Thank you.",
+            "Good, {v}. I'll keep it safe.", "Okay! {v}, I'll remember.", "Thanks, I've noted {v}.",
+            "Ah, {v}. Nice!", "Perfect: {v}. Got it.", "{v} it is. Thanks!", "Noted, {v}. Tell me more.",
+            "I will remember {v}, don't worry.");
+
     /** A small-talk turn: a message and a reply about it. */
     public record SmallTalk(String message, String reply) {
     }
@@ -344,6 +360,11 @@ public final class FactTemplates {
     /** The acknowledgements of one part. */
     public static List<String> acknowledgements(HeldOut part) {
         return part.select(ACKNOWLEDGEMENTS);
+    }
+
+    /** The echoing acknowledgements of one part ({@link #ECHOES}). */
+    public static List<String> echoes(HeldOut part) {
+        return part.select(ECHOES);
     }
 
     /** The small talk of one part (split on the message). */

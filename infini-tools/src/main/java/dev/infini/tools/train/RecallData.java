@@ -48,12 +48,18 @@ public final class RecallData implements SequenceSource {
      * @param nonceTopicShare       share of topic talk about an open-list word instead of one of its kind's topics
      *                              (a dictionary or a made-up word of the train part: "I had Pladoumix for dinner."),
      *                              so that a reply names the message's topic by copying it, not from a list it learnt
+     * @param echoShare             share of the acknowledgements of a told fact that repeat its value ("Okay, Lucy.
+     *                              Noted!"): a reply that takes up what was said, copied while it is in the segment
      * @param alphabetStart         symbols of the alphabet at step 0
      * @param alphabetDoublingSteps steps over which the alphabet doubles (smoothly)
      */
     public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
-                      float replyWeight, double nonceTopicShare, int alphabetStart, long alphabetDoublingSteps) {
+                      float replyWeight, double nonceTopicShare, double echoShare, int alphabetStart,
+                      long alphabetDoublingSteps) {
         public Mix {
+            if (!(echoShare >= 0 && echoShare <= 1)) {
+                throw new IllegalArgumentException("the echo share must be in [0, 1], got " + echoShare);
+            }
             if (!(nonceTopicShare >= 0 && nonceTopicShare <= 1)) {
                 throw new IllegalArgumentException("the nonce topic share must be in [0, 1], got " + nonceTopicShare);
             }
@@ -73,7 +79,7 @@ public final class RecallData implements SequenceSource {
 
     /** The sentences each sequence builder draws from, for one part. */
     private record Material(HeldOut part, List<FactTemplates.Slot> slots, List<String> acknowledgements,
-                            List<TopicTalk.Kind> topicTalk, List<String[]> documents, int[] prose) {
+                            List<String> echoes, List<TopicTalk.Kind> topicTalk, List<String[]> documents, int[] prose) {
     }
 
     private static final int SENTENCES = 400_000;
@@ -136,7 +142,7 @@ public final class RecallData implements SequenceSource {
                 ? ProseCorpus.tokens(tokenizer, documents.stream().map(OpenData.Document::text).toList(), proseTokens)
                 : new int[0];
         return new Material(part, FactTemplates.slots(part), FactTemplates.acknowledgements(part),
-                TopicTalk.kinds(part), sentences, prose);
+                FactTemplates.echoes(part), TopicTalk.kinds(part), sentences, prose);
     }
 
     /** Token ids 3.. (after unk, BOS, EOS) by falling frequency in the prose, ties by id. */
@@ -288,7 +294,13 @@ public final class RecallData implements SequenceSource {
             if (at >= 0) {
                 s.weigh(start + at, value.length, 0f);
             }
-            s.add(assistant(FactTemplates.pick(random, material.acknowledgements())), 1f);
+            // training only, as the nonce topics: validation stays comparable across runs; no draw at share 0, so
+            // the sequences of a run without echoes are the ones they always were
+            boolean echo = material.part() == HeldOut.TRAIN && mix.echoShare() > 0
+                    && random.nextDouble() < mix.echoShare();
+            s.add(assistant(echo
+                    ? FactTemplates.fill(FactTemplates.pick(random, material.echoes()), values[i])
+                    : FactTemplates.pick(random, material.acknowledgements())), 1f);
         }
         int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
         int[] newline = tokenizer.encode(ChatFormat.TURN_END, false);

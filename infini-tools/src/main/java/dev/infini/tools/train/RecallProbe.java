@@ -36,7 +36,7 @@ public final class RecallProbe {
         int eos = model.config().eosTokenIds().isEmpty() ? 2 : model.config().eosTokenIds().iterator().next();
         // alphabet 16 at step 0, doubling every step: step 100 is the whole vocabulary
         this.data = new RecallData(model.tokenizer(), model.config().bosTokenId(), eos, model.config().vocabSize(),
-                model.segmentLength(), new RecallData.Mix(1, 1, 1, 1, 1, 1f, 1f, 0, 16, 1), open, proseTokens);
+                model.segmentLength(), new RecallData.Mix(1, 1, 1, 1, 1, 1f, 1f, 0, 0, 16, 1), open, proseTokens);
     }
 
     /** Scores {@code n} sequences of {@code length} tokens of every kind. */

@@ -48,7 +48,7 @@ class RecallDataTest {
         }
         open = new OpenData(entries("Zed"), entries("Cty"), entries("wrd"), documents);
         data = new RecallData(tokenizer, 1, 2, 512, N,
-                new RecallData.Mix(1, 1, 1, 1, 1, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 16, 100), open, 100_000);
+                new RecallData.Mix(1, 1, 1, 1, 1, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0.5, 16, 100), open, 100_000);
     }
 
     @AfterAll
@@ -153,6 +153,7 @@ class RecallDataTest {
             }
         }
         FactTemplates.acknowledgements(HeldOut.TEST).forEach(a -> patterns.add(line("Assistant: ", a)));
+        FactTemplates.echoes(HeldOut.TEST).forEach(a -> patterns.add(line("Assistant: ", a)));
         FactTemplates.smallTalk(HeldOut.TEST).forEach(t -> patterns.add(line("User: ", t.message())));
         return patterns;
     }
@@ -169,7 +170,7 @@ class RecallDataTest {
     @Test
     void nonceTopicTalkIsAboutTrainWordsOnlyAndItsReplyNamesThatWord() {
         RecallData nonce = new RecallData(tokenizer, 1, 2, 512, N,
-                new RecallData.Mix(0, 0, 1, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 1, 16, 100), open, 100_000);
+                new RecallData.Mix(0, 0, 1, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 1, 0, 16, 100), open, 100_000);
         // every train message frame as a whole user line, its topic captured
         List<Pattern> frames = new ArrayList<>();
         Set<String> listedTopics = new HashSet<>();
@@ -213,8 +214,59 @@ class RecallDataTest {
             }
         }
         assertThat(nonceTurns).as("topic talk about open-list words").isGreaterThan(50);
-        assertThatThrownBy(() -> new RecallData.Mix(1, 1, 1, 1, 1, 1f, 1f, 1.5, 16, 100))
+        assertThatThrownBy(() -> new RecallData.Mix(1, 1, 1, 1, 1, 1f, 1f, 1.5, 0, 16, 100))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nonce topic share");
+    }
+
+    @Test
+    void anEchoingAcknowledgementRepeatsTheValueJustToldInATrainPhrasing() {
+        RecallData echoing = new RecallData(tokenizer, 1, 2, 512, N,
+                new RecallData.Mix(0, 0, 1, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 1, 16, 100), open, 100_000);
+        List<Pattern> tells = new ArrayList<>();
+        FactTemplates.slots(HeldOut.TRAIN).forEach(slot -> slot.tell().forEach(t -> tells.add(sentence(t))));
+        List<Pattern> echoes = FactTemplates.echoes(HeldOut.TRAIN).stream().map(RecallDataTest::sentence).toList();
+        SplittableRandom random = new SplittableRandom(9);
+        int facts = 0;
+        for (int i = 0; i < 200; i++) {
+            String[] lines = tokenizer.decode(echoing.chat(random, LENGTH).ids()).split("\n");
+            for (int l = 0; l + 2 < lines.length; l++) {
+                if (!lines[l].strip().startsWith("User: ")) {
+                    continue;
+                }
+                String message = lines[l].replaceFirst("^\\s*User: ", "").strip();
+                String value = null;
+                for (Pattern tell : tells) {
+                    Matcher m = tell.matcher(message);
+                    // the most specific phrasing that fits ("I am {v}." would also take "I am Zedab, by the way.")
+                    if (m.matches() && (value == null || m.group(1).length() < value.length())) {
+                        value = m.group(1);
+                    }
+                }
+                if (value == null) {
+                    continue;
+                }
+                String ack = lines[l + 1].replaceFirst("^\\s*Assistant: ", "").strip();
+                String echoed = null;
+                for (Pattern echo : echoes) {
+                    Matcher m = echo.matcher(ack);
+                    if (m.matches() && (echoed == null || m.group(1).length() < echoed.length())) {
+                        echoed = m.group(1);
+                    }
+                }
+                assertThat(echoed).as("the acknowledgement of " + message + ": " + ack).isEqualTo(value);
+                facts++;
+            }
+        }
+        assertThat(facts).as("facts told").isGreaterThan(100);
+        assertThatThrownBy(() -> new RecallData.Mix(1, 1, 1, 1, 1, 1f, 1f, 0, -0.1, 16, 100))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("echo share");
+    }
+
+    /** A whole sentence with its {@code {v}} captured as group 1. */
+    private static Pattern sentence(String template) {
+        String[] parts = template.split("\\{v}", -1);
+        return Pattern.compile("^" + Pattern.quote(parts[0]) + "(.+?)" + Pattern.quote(parts.length > 1 ? parts[1] : "")
+                + "$");
     }
 
     @Test
