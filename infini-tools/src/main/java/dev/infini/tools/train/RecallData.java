@@ -28,7 +28,7 @@ import java.util.stream.IntStream;
  *   <li><b>associative recall</b>: key–value pairs, then queries of the keys whose values are the targets; half of
  *   them token pairs from the alphabet, half {@code name = value} lines of open-list values;</li>
  *   <li><b>chat</b>: the sample app's chat format, 1–3 facts told in free phrasing (half of them after a turn of
- *   other talk), filler turns (small talk on everyday topics, whose replies weigh {@code replyWeight}, or a corpus
+ *   other talk; a share {@code echoShare} acknowledged by repeating the value), filler turns (small talk on everyday topics, whose replies weigh {@code replyWeight}, or a corpus
  *   sentence and the sentences after it), and questions at any offset whose answers carry {@code answerWeight};</li>
  *   <li><b>passkey</b>: the paper's task with a haystack of corpus prose (or its own filler in a third), the key of
  *   1–6 digits, the question anywhere;</li>
