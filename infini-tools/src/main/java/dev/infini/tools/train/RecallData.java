@@ -28,8 +28,9 @@ import java.util.stream.IntStream;
  *   <li><b>associative recall</b>: key–value pairs, then queries of the keys whose values are the targets; half of
  *   them token pairs from the alphabet, half {@code name = value} lines of open-list values;</li>
  *   <li><b>chat</b>: the sample app's chat format, 1–3 facts told in free phrasing (half of them after a turn of
- *   other talk; a share {@code echoShare} acknowledged by repeating the value), filler turns (small talk on everyday topics, whose replies weigh {@code replyWeight}, or a corpus
- *   sentence and the sentences after it), and questions at any offset whose answers carry {@code answerWeight};</li>
+ *   other talk; a share {@code echoShare} acknowledged by repeating the value), filler turns (small talk on
+ *   everyday topics, whose replies weigh {@code replyWeight}, or a corpus sentence and the sentences after it), and
+ *   questions at any offset whose answers carry {@code answerWeight};</li>
  *   <li><b>passkey</b>: the paper's task with a haystack of corpus prose (or its own filler in a third), the key of
  *   1–6 digits, the question anywhere;</li>
  *   <li><b>prose</b>: windows of the corpora so replies stay grammatical.</li>
@@ -79,7 +80,8 @@ public final class RecallData implements SequenceSource {
 
     /** The sentences each sequence builder draws from, for one part. */
     private record Material(HeldOut part, List<FactTemplates.Slot> slots, List<String> acknowledgements,
-                            List<String> echoes, List<TopicTalk.Kind> topicTalk, List<String[]> documents, int[] prose) {
+                            List<String> echoes, List<TopicTalk.Kind> topicTalk, List<String[]> documents,
+                            int[] prose) {
     }
 
     private static final int SENTENCES = 400_000;
@@ -294,11 +296,7 @@ public final class RecallData implements SequenceSource {
             if (at >= 0) {
                 s.weigh(start + at, value.length, 0f);
             }
-            // training only, as the nonce topics: validation stays comparable across runs; no draw at share 0, so
-            // the sequences of a run without echoes are the ones they always were
-            boolean echo = material.part() == HeldOut.TRAIN && mix.echoShare() > 0
-                    && random.nextDouble() < mix.echoShare();
-            s.add(assistant(echo
+            s.add(assistant(trainOnly(random, material, mix.echoShare())
                     ? FactTemplates.fill(FactTemplates.pick(random, material.echoes()), values[i])
                     : FactTemplates.pick(random, material.acknowledgements())), 1f);
         }
@@ -361,6 +359,15 @@ public final class RecallData implements SequenceSource {
     }
 
     /**
+     * Whether a training sequence takes a variation drawn with probability {@code share}. Never for validation, which
+     * stays comparable between runs whatever the shares; no draw at share 0, so a run without the variation sees the
+     * sequences it always did.
+     */
+    private static boolean trainOnly(SplittableRandom random, Material material, double share) {
+        return material.part() == HeldOut.TRAIN && share > 0 && random.nextDouble() < share;
+    }
+
+    /**
      * A filler turn: a message and its reply, tokens from {@code replyFrom} on predicted with {@code replyWeight}.
      */
     private record Turn(int[] ids, int replyFrom, float replyWeight) {
@@ -375,9 +382,7 @@ public final class RecallData implements SequenceSource {
      */
     private Turn fillerTurn(SplittableRandom random, Material material) {
         if (random.nextInt(4) < 3 || material.documents().isEmpty()) {
-            // training only: validation stays the held-out topic talk whatever the share, comparable between runs
-            TopicTalk.Pair talk = material.part() == HeldOut.TRAIN && mix.nonceTopicShare() > 0
-                    && random.nextDouble() < mix.nonceTopicShare()
+            TopicTalk.Pair talk = trainOnly(random, material, mix.nonceTopicShare())
                     ? TopicTalk.about(random, FactTemplates.pick(random, material.topicTalk()),
                             nonceTopic(random, material.part()))
                     : TopicTalk.pair(random, material.topicTalk());

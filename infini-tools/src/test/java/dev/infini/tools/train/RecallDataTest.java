@@ -177,9 +177,7 @@ class RecallDataTest {
         for (TopicTalk.Kind kind : TopicTalk.KINDS) {
             listedTopics.addAll(kind.topics());
             for (TopicTalk.Exchange exchange : kind.exchanges()) {
-                String[] parts = exchange.message().split("\\{t}", -1);
-                frames.add(Pattern.compile("^" + Pattern.quote(parts[0]) + "(.+?)"
-                        + Pattern.quote(parts.length > 1 ? parts[1] : "") + "$"));
+                frames.add(capturing(exchange.message(), "{t}"));
             }
         }
         Set<String> testWords = new HashSet<>(HeldOut.TEST.select(open.list(OpenData.Source.WORD)));
@@ -194,13 +192,7 @@ class RecallDataTest {
                     continue;
                 }
                 // the most specific frame that fits ("I love walking in the {t}." before "I love {t}.")
-                String topic = null;
-                for (Pattern frame : frames) {
-                    Matcher m = frame.matcher(message);
-                    if (m.matches() && (topic == null || m.group(1).length() < topic.length())) {
-                        topic = m.group(1);
-                    }
-                }
+                String topic = shortestCapture(frames, message);
                 // a nonce topic is one word; a longer capture is a fact told in words that fit a frame
                 // ("I miss my best friend Zedab." in "I miss my {t}.")
                 if (topic != null && !topic.contains(" ")) {
@@ -223,8 +215,8 @@ class RecallDataTest {
         RecallData echoing = new RecallData(tokenizer, 1, 2, 512, N,
                 new RecallData.Mix(0, 0, 1, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 1, 16, 100), open, 100_000);
         List<Pattern> tells = new ArrayList<>();
-        FactTemplates.slots(HeldOut.TRAIN).forEach(slot -> slot.tell().forEach(t -> tells.add(sentence(t))));
-        List<Pattern> echoes = FactTemplates.echoes(HeldOut.TRAIN).stream().map(RecallDataTest::sentence).toList();
+        FactTemplates.slots(HeldOut.TRAIN).forEach(slot -> slot.tell().forEach(t -> tells.add(capturing(t, "{v}"))));
+        List<Pattern> echoes = FactTemplates.echoes(HeldOut.TRAIN).stream().map(e -> capturing(e, "{v}")).toList();
         SplittableRandom random = new SplittableRandom(9);
         int facts = 0;
         for (int i = 0; i < 200; i++) {
@@ -234,25 +226,13 @@ class RecallDataTest {
                     continue;
                 }
                 String message = lines[l].replaceFirst("^\\s*User: ", "").strip();
-                String value = null;
-                for (Pattern tell : tells) {
-                    Matcher m = tell.matcher(message);
-                    // the most specific phrasing that fits ("I am {v}." would also take "I am Zedab, by the way.")
-                    if (m.matches() && (value == null || m.group(1).length() < value.length())) {
-                        value = m.group(1);
-                    }
-                }
+                // the most specific phrasing that fits ("I am {v}." would also take "I am Zedab, by the way.")
+                String value = shortestCapture(tells, message);
                 if (value == null) {
                     continue;
                 }
                 String ack = lines[l + 1].replaceFirst("^\\s*Assistant: ", "").strip();
-                String echoed = null;
-                for (Pattern echo : echoes) {
-                    Matcher m = echo.matcher(ack);
-                    if (m.matches() && (echoed == null || m.group(1).length() < echoed.length())) {
-                        echoed = m.group(1);
-                    }
-                }
+                String echoed = shortestCapture(echoes, ack);
                 assertThat(echoed).as("the acknowledgement of " + message + ": " + ack).isEqualTo(value);
                 facts++;
             }
@@ -262,11 +242,23 @@ class RecallDataTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("echo share");
     }
 
-    /** A whole sentence with its {@code {v}} captured as group 1. */
-    private static Pattern sentence(String template) {
-        String[] parts = template.split("\\{v}", -1);
+    /** A whole sentence of {@code template}, what stands at its {@code marker} captured as group 1. */
+    private static Pattern capturing(String template, String marker) {
+        String[] parts = template.split(Pattern.quote(marker), -1);
         return Pattern.compile("^" + Pattern.quote(parts[0]) + "(.+?)" + Pattern.quote(parts.length > 1 ? parts[1] : "")
                 + "$");
+    }
+
+    /** The shortest group 1 of the patterns that match the whole text, or null if none does. */
+    private static String shortestCapture(List<Pattern> patterns, String text) {
+        String shortest = null;
+        for (Pattern pattern : patterns) {
+            Matcher m = pattern.matcher(text);
+            if (m.matches() && (shortest == null || m.group(1).length() < shortest.length())) {
+                shortest = m.group(1);
+            }
+        }
+        return shortest;
     }
 
     @Test
