@@ -168,6 +168,18 @@ final class TrainCommand implements Callable<Integer> {
                     + " the passkey in stories.")
     Path stories;
 
+    @Option(names = "--distill-from", paramLabel = "DIR",
+            description = "Self-distillation (plug-and-play): prose sequences also learn the next-token distribution"
+                    + " of the checkpoint DIR, normally the original model --init converts, read with the memory off"
+                    + " and attention inside each segment; it must share the tokenizer. Keeps the converted model's"
+                    + " language model near the original's while the pass key and copy sequences teach the memory.")
+    Path distillFrom;
+
+    @Option(names = "--distill-weight", defaultValue = "0.5", paramLabel = "W",
+            description = "With --distill-from: the teacher's share of a prose token's target, in (0, 1]; the next"
+                    + " token keeps 1 - W (default: ${DEFAULT-VALUE}).")
+    float distillWeight;
+
     @picocli.CommandLine.Mixin
     CorpusOptions corpusOptions;
 
@@ -222,7 +234,8 @@ final class TrainCommand implements Callable<Integer> {
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
                         proseShare, answerWeight, replyWeight, nonceTopicShare, echoShare, alphabetStart,
-                        alphabetDoubling), device);
+                        alphabetDoubling), device,
+                distillFrom == null ? null : new TrainSettings.Distillation(distillFrom, distillWeight));
         Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
                         StoryData.stream(tokenizer, bos, StoryData.read(stories)));

@@ -39,6 +39,7 @@ import java.nio.file.Path;
  * @param recallMix          the recall mixture (with {@code recallData})
  * @param device             where the run lives: cpu (null means cpu), gpu (must exist) or auto (see
  *                           {@link dev.infini.engine.kernels.Devices})
+ * @param distillation       a teacher that prose sequences also learn from, or null (next tokens only)
  */
 public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer, Path output, int segmentLength,
                             MemoryUpdate memoryUpdate, float gateInit, long steps, int batch, int minSegments,
@@ -46,7 +47,27 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
                             AdamW.Settings adam, TrainingData.Mix mix, Path corpus, Path corpusCache, int proseTokens,
                             long seed, int logEvery, int evalEvery, int checkpointEvery, int validationSegments,
                             int validationSize, int bpttSegments, Path recallData, RecallData.Mix recallMix,
-                            String device) {
+                            String device, Distillation distillation) {
+
+    /**
+     * Self-distillation, for plug-and-play: prose sequences learn from the teacher's next-token distribution (memory
+     * off, attention inside the segment) as well as from the next token ({@link TrainableModel.Soft}), so that a
+     * converted model keeps the original's language model while it learns to use its memory. The other kinds of
+     * sequence (pass key, copy, chat) learn from their tokens only.
+     *
+     * @param teacher checkpoint of the teacher, normally the original model the run converts; same tokenizer
+     * @param weight  the teacher's share of a prose token's target, in (0, 1]
+     */
+    public record Distillation(Path teacher, float weight) {
+        public Distillation {
+            if (teacher == null) {
+                throw new IllegalArgumentException("distillation needs a teacher checkpoint");
+            }
+            if (!(weight > 0 && weight <= 1)) {
+                throw new IllegalArgumentException("the teacher's weight must lie in (0, 1], got " + weight);
+            }
+        }
+    }
 
     public TrainSettings {
         if (init == null && (scratchConfig == null || tokenizer == null)) {

@@ -2,6 +2,8 @@ package dev.infini.tools.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -89,6 +91,28 @@ public final class TrainableModel implements AutoCloseable {
             }
         }
         return new TrainableModel(config, manager, params);
+    }
+
+    /**
+     * A checkpoint read as a frozen teacher for {@link Soft} targets: no parameter takes a gradient. Its segments are
+     * {@code settings}' so that, run with the memory off, it sees exactly the context a student's segment sees.
+     *
+     * @param studentVocab the student's vocabulary size, which the teacher's must equal
+     * @throws IllegalArgumentException if the vocabularies differ
+     */
+    public static TrainableModel teacher(NDManager parent, Path dir, ModelConfig.InfiniSettings settings,
+                                         int studentVocab) {
+        TrainableModel teacher = fromCheckpoint(parent, dir, settings, 0f);
+        if (teacher.config.vocabSize() != studentVocab) {
+            int vocab = teacher.config.vocabSize();
+            teacher.close();
+            throw new IllegalArgumentException("the teacher " + dir + " has " + vocab + " tokens, the student "
+                    + studentVocab + ": distillation needs the same tokenizer");
+        }
+        for (NDArray p : teacher.parameters.values()) {
+            p.setRequiresGradient(false);
+        }
+        return teacher;
     }
 
     /** A new model of the given shape with GPT-style initialisation (normal, σ = 0.02; norms at 1; β = gateInit). */
@@ -268,7 +292,7 @@ public final class TrainableModel implements AutoCloseable {
      * @return a scalar owned by {@code step}
      */
     public NDArray loss(NDManager step, int[][] ids, float[][] weights, boolean memory) {
-        return chunkLoss(step, ids, weights, 0, ids[0].length - 1, memory, null, totalWeight(weights));
+        return chunkLoss(step, ids, weights, 0, ids[0].length - 1, memory, null, totalWeight(weights), null);
     }
 
     private static double totalWeight(float[][] weights) {
@@ -290,6 +314,48 @@ public final class TrainableModel implements AutoCloseable {
      * 0 back-propagates through the whole sequence in one graph.
      */
     public double backward(NDManager step, int[][] ids, float[][] weights, boolean memory, int window) {
+        return backward(step, ids, weights, memory, window, null);
+    }
+
+    /**
+     * Soft targets for self-distillation: row b of a batch learns, at every position it weighs, from
+     * {@code (1 − share[b]) · one-hot(next token) + share[b] · p_teacher}, where p_teacher is the frozen teacher's
+     * next-token distribution with the memory off (attention inside the segment only, as the original model reads
+     * a segment). A student that drifts from the original's language model pays the KL divergence between them
+     * directly, rather than through sampled next tokens; on text sampled from the teacher that is the same objective
+     * with far less variance.
+     *
+     * @param teacher a model from {@link #teacher}
+     * @param share   per row of the batch, the teacher's share of the target in [0, 1] (0: the next token only)
+     */
+    public record Soft(TrainableModel teacher, float[] share) {
+        public Soft {
+            for (float s : share) {
+                if (!(s >= 0 && s <= 1)) {
+                    throw new IllegalArgumentException("a teacher's share must lie in [0, 1], got " + s);
+                }
+            }
+        }
+
+        boolean any() {
+            for (float s : share) {
+                if (s > 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * {@link #backward(NDManager, int[][], float[][], boolean, int)} with the targets of {@code soft} (null: the next
+     * token only).
+     */
+    public double backward(NDManager step, int[][] ids, float[][] weights, boolean memory, int window, Soft soft) {
+        if (soft != null && soft.share().length != ids.length) {
+            throw new IllegalArgumentException("soft targets need a share for each of the " + ids.length
+                    + " rows, got " + soft.share().length);
+        }
         if (window < 0) {
             throw new IllegalArgumentException("the back-propagation window must be >= 0 segments, got " + window);
         }
@@ -302,7 +368,7 @@ public final class TrainableModel implements AutoCloseable {
             for (int from = 0; from < total; from += chunk) {
                 int to = Math.min(total, from + chunk);
                 try (NDManager part = step.newSubManager()) {
-                    NDArray partLoss = chunkLoss(part, ids, weights, from, to, memory, carry, weightTotal);
+                    NDArray partLoss = chunkLoss(part, ids, weights, from, to, memory, carry, weightTotal, soft);
                     collector.backward(partLoss); // PyTorch adds each chunk's gradients to the parameters'
                     loss += partLoss.getFloat();
                     carry.detachInto(step);
@@ -315,33 +381,74 @@ public final class TrainableModel implements AutoCloseable {
     /**
      * The part of {@link #loss} that positions {@code from..to-1} contribute, divided by {@code weightTotal} (the
      * weight of the whole sequence, so that the chunks of a sequence add up to its loss), starting from and updating
-     * {@code carry}. {@code from} and {@code to} lie on segment boundaries (or {@code to} at the end).
+     * {@code carry}, with the targets of {@code soft} (or null). {@code from} and {@code to} lie on segment
+     * boundaries (or {@code to} at the end).
      */
     NDArray chunkLoss(NDManager step, int[][] ids, float[][] weights, int from, int to, boolean memory, Carry carry,
-                      double weightTotal) {
+                      double weightTotal, Soft soft) {
         int batch = ids.length;
         int[][] inputs = new int[batch][];
         for (int b = 0; b < batch; b++) {
             inputs[b] = java.util.Arrays.copyOfRange(ids[b], from, to);
         }
         List<NDArray> logits = forward(step, inputs, memory, carry);
+        List<NDArray> teacher = soft != null && soft.any() ? teacherProbabilities(step, inputs, soft) : null;
         NDArray sum = null;
         for (int s = 0, start = 0; s < logits.size(); s++, start += segmentLength) {
             int n = Math.toIntExact(logits.get(s).getShape().get(1));
             long[] targets = new long[batch * n];
             float[] w = new float[batch * n];
+            float[] wTeacher = new float[batch * n];
             for (int b = 0; b < batch; b++) {
+                float share = teacher == null ? 0f : soft.share()[b];
                 for (int t = 0; t < n; t++) {
                     targets[b * n + t] = ids[b][from + start + t + 1];
-                    w[b * n + t] = weights[b][from + start + t];
+                    float weight = weights[b][from + start + t];
+                    w[b * n + t] = weight * (1 - share);
+                    wTeacher[b * n + t] = weight * share;
                 }
             }
             NDArray logProbs = logits.get(s).reshape(batch * n, config.vocabSize()).logSoftmax(-1);
             NDArray picked = logProbs.mul(step.create(targets).oneHot(config.vocabSize())).sum(new int[] {1});
-            NDArray segmentSum = picked.mul(step.create(w)).sum().neg();
+            NDArray segmentSum = picked.mul(step.create(w)).sum();
+            if (teacher != null) {
+                // E_{p_teacher}[log p_student] per position: the cross-entropy whose gradient is p_student − p_teacher
+                NDArray expected = logProbs.mul(teacher.get(s)).sum(new int[] {1});
+                segmentSum = segmentSum.add(expected.mul(step.create(wTeacher)).sum());
+            }
+            segmentSum = segmentSum.neg();
             sum = sum == null ? segmentSum : sum.add(segmentSum);
         }
         return sum.div(Scalars.of(step, (float) Math.max(weightTotal, 1e-9)));
+    }
+
+    /**
+     * The teacher's next-token distribution for each segment of a chunk, [B·n, V] a segment, memory off; rows
+     * without a share are zeros (the teacher does not run on them).
+     */
+    private List<NDArray> teacherProbabilities(NDManager step, int[][] inputs, Soft soft) {
+        List<Integer> rows = new ArrayList<>();
+        for (int b = 0; b < inputs.length; b++) {
+            if (soft.share()[b] > 0) {
+                rows.add(b);
+            }
+        }
+        int[][] taught = new int[rows.size()][];
+        for (int r = 0; r < taught.length; r++) {
+            taught[r] = inputs[rows.get(r)];
+        }
+        List<NDArray> probabilities = new ArrayList<>();
+        for (NDArray logits : soft.teacher().forward(step, taught, false, null)) {
+            NDArray p = logits.softmax(-1).stopGradient(); // [R, n, V]
+            long n = p.getShape().get(1);
+            NDList perRow = new NDList();
+            for (int b = 0, r = 0; b < inputs.length; b++) {
+                perRow.add(r < rows.size() && rows.get(r) == b ? p.get(r++) : step.zeros(new Shape(n,
+                        config.vocabSize())));
+            }
+            probabilities.add(NDArrays.stack(perRow).reshape(inputs.length * n, config.vocabSize()));
+        }
+        return probabilities;
     }
 
     /**

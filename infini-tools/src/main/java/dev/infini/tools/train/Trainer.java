@@ -89,7 +89,10 @@ public final class Trainer {
                 model = TrainableModel.fromScratch(root, settings.scratchConfig().withInfini(infini),
                         settings.gateInit(), settings.seed());
             }
-            try (model; InfiniTokenizer tokenizer = InfiniTokenizer.load(resume ? last : tokenizerDir,
+            TrainSettings.Distillation distillation = settings.distillation();
+            TrainableModel teacher = distillation == null ? null
+                    : TrainableModel.teacher(root, distillation.teacher(), infini, model.config().vocabSize());
+            try (model; teacher; InfiniTokenizer tokenizer = InfiniTokenizer.load(resume ? last : tokenizerDir,
                     model.config().vocabSize())) {
                 AdamW optimizer = new AdamW(model, settings.adam());
                 JsonObject state = new JsonObject();
@@ -123,9 +126,11 @@ public final class Trainer {
                     source = String.format("%,d prose tokens", prose.length);
                 }
                 progress.printf("training %,d parameters on %s: segment %d, %d-%d segments per sequence, batch %d, "
-                                + "%s, %s update%n", model.parameterCount(), device, settings.segmentLength(),
+                                + "%s, %s update%s%n", model.parameterCount(), device, settings.segmentLength(),
                         settings.minSegments(), settings.maxSegments(), settings.batch(), source,
-                        settings.memoryUpdate().jsonName());
+                        settings.memoryUpdate().jsonName(), distillation == null ? ""
+                                : String.format(java.util.Locale.ROOT, ", prose distilled from %s (teacher's share %.2f)",
+                                distillation.teacher(), distillation.weight()));
                 Validation validation = new Validation(data, settings);
                 Path log = out.resolve("loss.csv");
                 if (!Files.exists(log)) {
@@ -153,16 +158,19 @@ public final class Trainer {
                     int length = segments * settings.segmentLength();
                     int[][] ids = new int[settings.batch()][];
                     float[][] weights = new float[settings.batch()][];
+                    float[] teacherShare = new float[settings.batch()];
                     for (int b = 0; b < settings.batch(); b++) {
                         TrainingData.Sample sample = data.sample(random, length, step);
                         ids[b] = sample.ids();
                         weights[b] = sample.weights();
+                        teacherShare[b] = teacher != null && sample.kind().equals("prose") ? distillation.weight() : 0f;
                     }
                     double lr = settings.learningRate(step);
                     double loss;
                     double norm;
                     try (NDManager stepManager = root.newSubManager()) {
-                        loss = model.backward(stepManager, ids, weights, true, settings.bpttSegments());
+                        loss = model.backward(stepManager, ids, weights, true, settings.bpttSegments(),
+                                teacher == null ? null : new TrainableModel.Soft(teacher, teacherShare));
                         norm = optimizer.update(stepManager, lr);
                         badInARow = Double.isFinite(loss) ? 0 : badInARow + 1;
                         if (badInARow >= 20) {

@@ -127,4 +127,25 @@ class StoryCommandsTest {
                 .getAsJsonObject();
         assertThat(config.getAsJsonObject("infini_attention").get("segment_length").getAsInt()).isEqualTo(64);
     }
+
+    @Test
+    void proseLearnsFromTheOriginalWhenDistillingAndTheTeachersShareMustBeAFraction(@TempDir Path dir)
+            throws Exception {
+        Path stories = dir.resolve("stories.txt");
+        assertThat(sample(stories, 300, 6)).isZero();
+        List<String> args = List.of("train", "--init", SharedData.stories260k().toString(), "--stories",
+                stories.toString(), "--distill-from", SharedData.stories260k().toString(), "--segment-length", "64",
+                "--steps", "2", "--batch", "2", "--min-segments", "4", "--max-segments", "4", "--passkey-share",
+                "0.5", "--prose-share", "0.5", "--chat-share", "0", "--warmup", "1", "--log-every", "1",
+                "--eval-every", "2", "--val-segments", "4", "--val-size", "2", "--threads", "1");
+        List<String> distilled = new java.util.ArrayList<>(args);
+        distilled.addAll(List.of("--distill-weight", "0.7", "-o", dir.resolve("run").toString()));
+        assertThat(InfiniCli.run(distilled.toArray(new String[0]))).isZero();
+        assertThat(out.toString()).contains("prose distilled from " + SharedData.stories260k(),
+                "teacher's share 0.70", "step 2/2");
+        List<String> whole = new java.util.ArrayList<>(args);
+        whole.addAll(List.of("--distill-weight", "1.5", "-o", dir.resolve("refused").toString()));
+        assertThat(InfiniCli.run(whole.toArray(new String[0]))).isNotZero();
+        assertThat(dir.resolve("refused/last")).doesNotExist();
+    }
 }

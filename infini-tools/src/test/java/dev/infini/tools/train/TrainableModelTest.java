@@ -203,7 +203,7 @@ class TrainableModelTest {
                 try (NDManager step = root.newSubManager();
                      GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     NDArray loss = model.chunkLoss(step, ids, weights, 0, 3 * n, true, new TrainableModel.Carry(
-                            shape.numLayers()), 3 * n);
+                            shape.numLayers()), 3 * n, null);
                     dev.infini.engine.FreedNativeMemory.scribbleNaN();
                     collector.backward(loss);
                 } catch (InterruptedException e) {
@@ -211,6 +211,55 @@ class TrainableModelTest {
                 }
             });
             assertThat(collected).containsExactly(plain);
+        }
+    }
+
+    /**
+     * Self-distillation mixes the next token with the teacher's distribution. A teacher with the student's own
+     * weights adds no gradient (the soft cross-entropy's gradient is p_student − p_teacher = 0), so a share s leaves
+     * (1 − s) of the next-token gradient, and a row without a share keeps all of its own.
+     */
+    @Test
+    void aTeacherWithTheStudentsWeightsLeavesOneMinusItsShareOfTheNextTokenGradient(@TempDir Path dir) throws Exception {
+        int n = 8;
+        ModelConfig.InfiniSettings segments = new ModelConfig.InfiniSettings(n, MemoryUpdate.DELTA);
+        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
+             TrainableModel model = TrainableModel.fromScratch(root, tinyDelta(n), 0f, 13)) {
+            model.save(dir, SharedData.stories260k());
+            assertThatThrownBy(() -> TrainableModel.teacher(root, dir, segments, 511))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same tokenizer");
+            try (TrainableModel teacher = TrainableModel.teacher(root, dir, segments, 512)) {
+                int[][] ids = new int[2][n + 1]; // one segment each: the student's memory is empty, as the teacher's
+                float[][] weights = new float[2][n];
+                float[][] secondRowOnly = new float[2][n];
+                for (int b = 0; b < 2; b++) {
+                    for (int i = 0; i < ids[b].length; i++) {
+                        ids[b][i] = 3 + (13 * i + 29 * b) % 300;
+                    }
+                    java.util.Arrays.fill(weights[b], 1f);
+                }
+                java.util.Arrays.fill(secondRowOnly[1], 1f);
+                float[] hard = keyGradient(model, root, () -> model.backward(root, ids, weights, true, 0));
+                float[] mixed = keyGradient(model, root, () -> model.backward(root, ids, weights, true, 0,
+                        new TrainableModel.Soft(teacher, new float[] {0.75f, 0.75f})));
+                float[] firstTaught = keyGradient(model, root, () -> model.backward(root, ids, weights, true, 0,
+                        new TrainableModel.Soft(teacher, new float[] {1f, 0f})));
+                // the loss is divided by the weight of both rows; with the first row's weights at 0, by half of it
+                float[] secondAlone = keyGradient(model, root, () -> model.backward(root, ids, secondRowOnly, true, 0));
+                assertThat(hard).as("a gradient to scale").matches(g -> {
+                    double norm = 0;
+                    for (float v : g) {
+                        norm += Math.abs(v);
+                    }
+                    return norm > 1e-4;
+                });
+                for (int i = 0; i < hard.length; i++) {
+                    assertThat(mixed[i]).isCloseTo(0.25f * hard[i], within(1e-7f + 1e-4f * Math.abs(hard[i])));
+                    assertThat(firstTaught[i]).isCloseTo(0.5f * secondAlone[i],
+                            within(1e-7f + 1e-4f * Math.abs(secondAlone[i])));
+                }
+                assertThat(teacher.parameters().values()).allMatch(p -> !p.hasGradient());
+            }
         }
     }
 

@@ -27,7 +27,7 @@ class TrainerTest {
                 MemoryUpdate.DELTA, 0f, steps, 2, 6, 6, 5e-3, 3, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 1, 0, 5f, 5, 0.85, 0), null, out.resolve("corpus"), 0, 7,
-                5, 10, 10, 6, 2, 0, null, null, "cpu");
+                5, 10, 10, 6, 2, 0, null, null, "cpu", null);
     }
 
     @Test
@@ -104,7 +104,7 @@ class TrainerTest {
                 out.resolve("run"), 32, MemoryUpdate.DELTA, 0f, 4, 2, 6, 8, 5e-3, 2, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 0, 0, 3f, 5, 0.85, 0), null, out.resolve("corpus"), 20_000, 7,
-                2, 4, 4, 12, 2, 0, data, new RecallData.Mix(1, 1, 1, 1, 1, 3f, 2f, 0.25, 0.5, 16, 100), "cpu");
+                2, 4, 4, 12, 2, 0, data, new RecallData.Mix(1, 1, 1, 1, 1, 3f, 2f, 0.25, 0.5, 16, 100), "cpu", null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result result = new Trainer(settings, new PrintStream(log, true)).run();
         assertThat(result.steps()).isEqualTo(4);
@@ -136,7 +136,8 @@ class TrainerTest {
                 s.memoryUpdate(), s.gateInit(), s.steps(), s.batch(), s.minSegments(), s.maxSegments(),
                 s.peakLearningRate(), s.warmupSteps(), s.minLearningRateRatio(), s.adam(), s.mix(), s.corpus(),
                 s.corpusCache(), s.proseTokens(), s.seed(), s.logEvery(), s.evalEvery(), s.checkpointEvery(),
-                s.validationSegments(), s.validationSize(), s.bpttSegments(), s.recallData(), s.recallMix(), device);
+                s.validationSegments(), s.validationSize(), s.bpttSegments(), s.recallData(), s.recallMix(), device,
+                s.distillation());
     }
 
     @Test
