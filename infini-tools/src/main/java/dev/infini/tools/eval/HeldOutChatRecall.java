@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>{@link Category#UNSEEN}: a test-part name, city, dictionary word or number, never trained on;</li>
  *   <li>{@link Category#SEEN}: a train-part value of the same lists, which training may have shown;</li>
- *   <li>{@link Category#MADE_UP}: a test-part made-up word of several tokens as a name, pet's name or word.</li>
+ *   <li>{@link Category#MADE_UP}: a test-part made-up word as a name, pet's name or word, in turn one of 2 to 4
+ *       tokens (the issue's target) and one of 5 or more, each length also reported apart.</li>
  * </ul>
  * A trial is correct when the last reply contains the value as a whole word ({@link ChatRecallEvaluator#mentions}).
  * Trial {@code t} of seed {@code s} is the conversation {@code held-out-recall-s-t}; its script depends only on
@@ -83,7 +84,7 @@ public final class HeldOutChatRecall {
         String value = switch (category) {
             case UNSEEN -> data.value(listed(slot.values()), HeldOut.TEST, random);
             case SEEN -> data.value(listed(slot.values()), HeldOut.TRAIN, random);
-            case MADE_UP -> data.value(OpenData.Source.INVENTED, HeldOut.TEST, random);
+            case MADE_UP -> madeUp(random, index / 3 % 2 == 0);
         };
         String fact = FactTemplates.fill(FactTemplates.pick(random, slot.tell()), value);
         String question = FactTemplates.pick(random, slot.ask());
@@ -97,6 +98,33 @@ public final class HeldOutChatRecall {
         String reply = chat.reply(id, question).text().strip();
         return new Trial(index, category, slot.name(), fact, value, tokenizer.encodeAfterSpace(value).length,
                 question, reply, ChatRecallEvaluator.mentions(reply, value), segments - factSegment, turns + 1);
+    }
+
+    /** Shortest and longest made-up words of the short kind, in tokens after a space. */
+    static final int SHORT_MIN = 2;
+    static final int SHORT_MAX = 4;
+    private static final int DRAWS = 10_000;
+
+    /**
+     * A test-part made-up word of {@value #SHORT_MIN}–{@value #SHORT_MAX} tokens ({@code shortWord}) or of more;
+     * a tokenizer that spells none in {@value #DRAWS} draws gets the draw nearest to that length.
+     */
+    private String madeUp(SplittableRandom random, boolean shortWord) {
+        String nearest = null;
+        int nearestMiss = Integer.MAX_VALUE;
+        for (int draw = 0; draw < DRAWS; draw++) {
+            String word = data.value(OpenData.Source.INVENTED, HeldOut.TEST, random);
+            int tokens = tokenizer.encodeAfterSpace(word).length;
+            int miss = shortWord ? Math.max(SHORT_MIN - tokens, tokens - SHORT_MAX) : SHORT_MAX + 1 - tokens;
+            if (miss <= 0) {
+                return word;
+            }
+            if (miss < nearestMiss) {
+                nearest = word;
+                nearestMiss = miss;
+            }
+        }
+        return nearest;
     }
 
     /** The list a slot draws from when the value must come from a list (no made-up words). */
@@ -139,6 +167,11 @@ public final class HeldOutChatRecall {
                     label + ", " + category.name().toLowerCase(Locale.ROOT).replace('_', '-')
                             + (category == Category.MADE_UP ? " words" : " values")));
         }
+        List<Trial> madeUp = trials.stream().filter(t -> t.category() == Category.MADE_UP).toList();
+        out.append(score(madeUp.stream().filter(t -> t.valueTokens() <= SHORT_MAX).toList(),
+                label + ", made-up words of " + SHORT_MIN + "-" + SHORT_MAX + " tokens"));
+        out.append(score(madeUp.stream().filter(t -> t.valueTokens() > SHORT_MAX).toList(),
+                label + ", made-up words of " + (SHORT_MAX + 1) + " tokens or more"));
         out.append(score(trials, label + ", all"));
         return out.toString();
     }

@@ -19,7 +19,7 @@ class HeldOutChatRecallTest {
     }
 
     @Test
-    void asksInHeldOutPhrasingForUnseenSeenAndMadeUpValuesInTurnAfterTheRequiredSegments() {
+    void asksInHeldOutPhrasingForUnseenSeenAndShortAndLongMadeUpValuesInTurnAfterTheRequiredSegments() {
         List<OpenData.Document> documents = IntStream.range(0, 20).mapToObj(d -> new OpenData.Document("doc/" + d,
                 "The river ran past the old mill number " + d + ". Nobody knew where the road ended.")).toList();
         OpenData data = new OpenData(entries("Zed"), entries("Cty"), entries("wrd"), documents);
@@ -42,12 +42,15 @@ class HeldOutChatRecallTest {
                 assertThat(t.valueTokens()).isEqualTo(model.tokenizer().encodeAfterSpace(t.value()).length);
                 assertThat(t.correct()).isEqualTo(ChatRecallEvaluator.mentions(t.reply(), t.value()));
             }
-            assertThat(trials.get(2).valueTokens()).as("a made-up word takes several tokens").isGreaterThan(1);
+            assertThat(trials.get(2).valueTokens()).as("the first made-up word: 2-4 tokens").isBetween(2, 4);
+            assertThat(trials.get(5).valueTokens()).as("the next: 5 tokens or more").isGreaterThanOrEqualTo(5);
             String report = HeldOutChatRecall.report(trials, "memory ON");
             assertThat(report).contains("| made-up |", "held-out chat recall (memory ON, unseen values): ",
                     "held-out chat recall (memory ON, seen values): ",
                     "held-out chat recall (memory ON, made-up words): ",
-                    "held-out chat recall (memory ON, all): ");
+                    "held-out chat recall (memory ON, all): ")
+                    .containsPattern("\\(memory ON, made-up words of 2-4 tokens\\): [01]/1 ")
+                    .containsPattern("\\(memory ON, made-up words of 5 tokens or more\\): [01]/1 ");
         }
     }
 }
