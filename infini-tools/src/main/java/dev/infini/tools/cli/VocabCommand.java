@@ -6,7 +6,9 @@ import dev.infini.engine.weights.Checkpoint;
 import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
 import dev.infini.tools.eval.ChatScript;
+import dev.infini.tools.eval.OpenData;
 import dev.infini.tools.train.ProseCorpus;
+import dev.infini.tools.train.RecallData;
 import dev.infini.tools.train.TrainingData;
 import dev.infini.tools.vocab.BpeExtension;
 import picocli.CommandLine.Command;
@@ -57,6 +59,17 @@ final class VocabCommand implements Callable<Integer> {
             + " the text (default: ${DEFAULT-VALUE}).")
     int passkeys;
 
+    @Option(names = "--recall-data", paramLabel = "DIR",
+            description = "Learn the merges on the text of train --recall-data DIR instead (the train parts only:"
+                    + " chats 60 %, pass keys in documents 20 %, prose 20 %, no copy streams), so that a general"
+                    + " recall model's new tokens come from what it trains on and never from a test part. DIR is the"
+                    + " npm cache of the open lists and corpora; --prose-tokens sets the prose it loads.")
+    Path recallData;
+
+    @Option(names = "--recall-sequences", defaultValue = "3000", paramLabel = "N",
+            description = "With --recall-data: sequences of 1,024 tokens drawn (default: ${DEFAULT-VALUE}).")
+    int recallSequences;
+
     @picocli.CommandLine.Mixin
     CorpusOptions corpusOptions;
 
@@ -79,20 +92,22 @@ final class VocabCommand implements Callable<Integer> {
         }
         List<int[]> streams = new ArrayList<>();
         try (InfiniTokenizer tokenizer = InfiniTokenizer.load(model, config.vocabSize())) {
-            if (corpusOptions.proseTokens > 0) {
+            if (recallData != null) {
+                streams.addAll(recallText(tokenizer, config));
+            } else if (corpusOptions.proseTokens > 0) {
                 streams.add(ProseCorpus.tokens(tokenizer,
                         ProseCorpus.texts(corpusOptions.corpus, corpusOptions.corpusCache), corpusOptions.proseTokens));
             }
-            int eos = config.eosTokenIds().isEmpty() ? 2 : config.eosTokenIds().iterator().next();
-            int segment = config.infini() != null ? config.infini().segmentLength() : 64;
-            TrainingData data = new TrainingData(tokenizer, config.bosTokenId(), eos, segment,
-                    new TrainingData.Mix(0, 1, 0, 1f, 5, 1, 0), new int[0]);
-            SplittableRandom random = new SplittableRandom(seed);
-            for (int i = 0; i < chats; i++) {
-                streams.add(data.chat(random, 1024).ids());
-            }
-            for (int i = 0; i < passkeys; i++) {
-                streams.add(data.passkey(random, 1024, true).ids());
+            if (recallData == null) {
+                TrainingData data = new TrainingData(tokenizer, config.bosTokenId(), eos(config), segment(config),
+                        new TrainingData.Mix(0, 1, 0, 1f, 5, 1, 0), new int[0]);
+                SplittableRandom random = new SplittableRandom(seed);
+                for (int i = 0; i < chats; i++) {
+                    streams.add(data.chat(random, 1024).ids());
+                }
+                for (int i = 0; i < passkeys; i++) {
+                    streams.add(data.passkey(random, 1024, true).ids());
+                }
             }
             long tokens = streams.stream().mapToLong(s -> s.length).sum();
             Progress progress = new Progress(System.err, "vocab", add, "tokens");
@@ -122,6 +137,31 @@ final class VocabCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The recall mixture's training sequences, without its copy streams (their random tokens are no words). */
+    private List<int[]> recallText(InfiniTokenizer tokenizer, ModelConfig config)
+            throws IOException, InterruptedException {
+        if (recallSequences < 1) {
+            throw new IllegalArgumentException("--recall-sequences must be at least 1, got " + recallSequences);
+        }
+        RecallData data = new RecallData(tokenizer, config.bosTokenId(), eos(config), config.vocabSize(),
+                segment(config), new RecallData.Mix(0, 0, 0.6, 0.2, corpusOptions.proseTokens > 0 ? 0.2 : 0, 1f, 1f,
+                0.5, 0.3, 2, 1), OpenData.load(recallData), corpusOptions.proseTokens);
+        SplittableRandom random = new SplittableRandom(seed);
+        List<int[]> streams = new ArrayList<>();
+        for (int i = 0; i < recallSequences; i++) {
+            streams.add(data.sample(random, 1024, 0).ids());
+        }
+        return streams;
+    }
+
+    private static int eos(ModelConfig config) {
+        return config.eosTokenIds().isEmpty() ? 2 : config.eosTokenIds().iterator().next();
+    }
+
+    private static int segment(ModelConfig config) {
+        return config.infini() != null ? config.infini().segmentLength() : 64;
     }
 
     /** Copies every tensor; the embeddings (and an untied LM head) get one row per new token: the mean of its parts. */

@@ -254,6 +254,29 @@ class CliTest {
         assertThat(dev.infini.engine.config.ModelConfig.read(grown).vocabSize()).isEqualTo(vocab);
     }
 
+    @Test
+    void vocabLearnsItsMergesOnTheRecallMixturesTrainPartWhenGivenRecallData(@TempDir Path dir) throws Exception {
+        Path tiny = dir.resolve("tiny");
+        assertThat(InfiniCli.run("init", tiny.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
+                "--segment-length", "64", "--seed", "7")).isZero();
+        Path data = dir.resolve("open-data");
+        dev.infini.tools.eval.PackageTarballs.write(data);
+        Path grown = dir.resolve("grown");
+        assertThat(InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "40",
+                "--recall-data", data.toString(), "--recall-sequences", "30", "--prose-tokens", "20000")).isZero();
+        assertThat(stdout()).contains("vocabulary 512 -> 552");
+        JsonObject pieces = JsonParser.parseString(Files.readString(grown.resolve("tokenizer.json")))
+                .getAsJsonObject().getAsJsonObject("model").getAsJsonObject("vocab");
+        // the recall chats' own words, which the fixed script of the default text does not use, became tokens
+        String chats = String.join(" ", dev.infini.tools.eval.FactTemplates.slots(dev.infini.tools.eval.HeldOut.TRAIN)
+                .stream().flatMap(s -> java.util.stream.Stream.of(s.tell(), s.ask(), s.answer()))
+                .flatMap(java.util.List::stream).toList());
+        assertThat(pieces.keySet().stream().filter(p -> pieces.get(p).getAsInt() >= 512 && p.length() > 3
+                && chats.contains(p.replace('▁', ' ').strip()))).isNotEmpty();
+        assertThat(InfiniCli.run("vocab", "-m", tiny.toString(), "-o", dir.resolve("none").toString(), "--add", "5",
+                "--recall-data", data.toString(), "--recall-sequences", "0")).isNotZero();
+    }
+
     private static float[] floats(dev.infini.engine.weights.Checkpoint checkpoint, String name, long... shape) {
         java.nio.FloatBuffer buffer = checkpoint.readFloats(name, shape);
         float[] out = new float[buffer.remaining()];
