@@ -205,9 +205,7 @@ class CliTest {
 
     @Test
     void vocabGrowsTheTokenizerAndStartsEachNewEmbeddingAtTheMeanOfItsParts(@TempDir Path dir) throws Exception {
-        Path tiny = dir.resolve("tiny");
-        assertThat(InfiniCli.run("init", tiny.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
-                "--segment-length", "64", "--seed", "7")).isZero();
+        Path tiny = tinyModel(dir);
         Path grown = dir.resolve("grown");
         int code = InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "60",
                 "--prose-tokens", "0", "--chats", "40", "--passkeys", "4");
@@ -256,9 +254,7 @@ class CliTest {
 
     @Test
     void vocabLearnsItsMergesOnTheRecallMixturesTrainPartWhenGivenRecallData(@TempDir Path dir) throws Exception {
-        Path tiny = dir.resolve("tiny");
-        assertThat(InfiniCli.run("init", tiny.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
-                "--segment-length", "64", "--seed", "7")).isZero();
+        Path tiny = tinyModel(dir);
         Path data = dir.resolve("open-data");
         dev.infini.tools.eval.PackageTarballs.write(data);
         Path grown = dir.resolve("grown");
@@ -275,6 +271,14 @@ class CliTest {
                 && chats.contains(p.replace('▁', ' ').strip()))).isNotEmpty();
         assertThat(InfiniCli.run("vocab", "-m", tiny.toString(), "-o", dir.resolve("none").toString(), "--add", "5",
                 "--recall-data", data.toString(), "--recall-sequences", "0")).isNotZero();
+    }
+
+    /** A random 2-layer model with stories260k's 512 tokens, in {@code dir/tiny}. */
+    private static Path tinyModel(Path dir) {
+        Path tiny = dir.resolve("tiny");
+        assertThat(InfiniCli.run("init", tiny.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
+                "--segment-length", "64", "--seed", "7")).isZero();
+        return tiny;
     }
 
     private static float[] floats(dev.infini.engine.weights.Checkpoint checkpoint, String name, long... shape) {
