@@ -321,9 +321,10 @@ public final class TrainableModel implements AutoCloseable {
      * Soft targets for self-distillation: row b of a batch learns, at every position it weighs, from
      * {@code (1 − share[b]) · one-hot(next token) + share[b] · p_teacher}, where p_teacher is the frozen teacher's
      * next-token distribution with the memory off (attention inside the segment only, as the original model reads
-     * a segment). A student that drifts from the original's language model pays the KL divergence between them
-     * directly, rather than through sampled next tokens; on text sampled from the teacher that is the same objective
-     * with far less variance.
+     * a segment). A student that drifts from the original's language model pays the cross-entropy to it directly,
+     * not through one sampled next token. On text the teacher wrote, in a segment that holds all the context the
+     * teacher wrote it from (the first), both targets ask for the same thing in expectation; the soft one with far
+     * less variance.
      *
      * @param teacher a model from {@link #teacher}
      * @param share   per row of the batch, the teacher's share of the target in [0, 1] (0: the next token only)
