@@ -51,12 +51,12 @@ final class VocabCommand implements Callable<Integer> {
                     + " out of such pairs (default: ${DEFAULT-VALUE}).")
     int minFrequency;
 
-    @Option(names = "--chats", defaultValue = "2000", description = "Generated chats of 1,024 tokens in the text"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--chats", defaultValue = "2000", description = "Generated chats of 1,024 tokens in the text,"
+            + " without --recall-data (default: ${DEFAULT-VALUE}).")
     int chats;
 
     @Option(names = "--passkeys", defaultValue = "200", description = "Generated passkey prompts of 1,024 tokens in"
-            + " the text (default: ${DEFAULT-VALUE}).")
+            + " the text, without --recall-data (default: ${DEFAULT-VALUE}).")
     int passkeys;
 
     @Option(names = "--recall-data", paramLabel = "DIR",
