@@ -61,7 +61,7 @@ final class VocabCommand implements Callable<Integer> {
 
     @Option(names = "--recall-data", paramLabel = "DIR",
             description = "Learn the merges on the text of train --recall-data DIR instead (the train parts only:"
-                    + " chats 60 %, pass keys in documents 20 %, prose 20 %, no copy streams), so that a general"
+                    + " chats 60 %%, pass keys in documents 20 %%, prose 20 %%, no copy streams), so that a general"
                     + " recall model's new tokens come from what it trains on and never from a test part. DIR is the"
                     + " npm cache of the open lists and corpora; --prose-tokens sets the prose it loads.")
     Path recallData;

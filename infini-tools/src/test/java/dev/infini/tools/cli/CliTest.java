@@ -289,6 +289,18 @@ class CliTest {
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutFormatWarnings() {
+        for (String command : new picocli.CommandLine(new InfiniCli()).getSubcommands().keySet()) {
+            out.reset();
+            err.reset();
+            assertThat(InfiniCli.run(command, "--help")).as(command).isZero();
+            // picocli formats descriptions: a bare "%" drops the whole help text to a warning and raw format
+            assertThat(stdout()).as(command).contains("Usage: infini " + command);
+            assertThat(err.toString(StandardCharsets.UTF_8)).as(command).doesNotContain("picocli WARN");
+        }
+    }
+
+    @Test
     void badArgumentsExitWithUsageError() {
         assertThat(InfiniCli.run("generate")).isEqualTo(2);
         assertThat(InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "/no/such/file")).isEqualTo(2);
