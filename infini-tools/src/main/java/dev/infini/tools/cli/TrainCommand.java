@@ -151,14 +151,22 @@ final class TrainCommand implements Callable<Integer> {
             + " associative-recall sequences (default: ${DEFAULT-VALUE}).")
     double associativeShare;
 
-    @Option(names = "--alphabet-start", defaultValue = "16", description = "With --recall-data: symbols of the copy"
-            + " alphabet at step 0, the most frequent tokens first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--alphabet-start", defaultValue = "16", description = "With --recall-data or"
+            + " --symbol-copy-share: symbols of the copy alphabet at step 0, the most frequent tokens first"
+            + " (default: ${DEFAULT-VALUE}).")
     int alphabetStart;
 
     @Option(names = "--alphabet-doubling", defaultValue = "500", paramLabel = "STEPS", description = "With"
-            + " --recall-data: steps over which the copy alphabet doubles, up to the whole vocabulary"
-            + " (default: ${DEFAULT-VALUE}).")
+            + " --recall-data or --symbol-copy-share: steps over which the copy alphabet doubles, up to the whole"
+            + " vocabulary; a very large number keeps it at --alphabet-start (default: ${DEFAULT-VALUE}).")
     long alphabetDoubling;
+
+    @Option(names = "--symbol-copy-share", defaultValue = "0", paramLabel = "F",
+            description = "With --stories: the fraction of the copy sequences (--copy-share) whose stream is symbols of"
+                    + " the alphabet (the stories' most frequent tokens, --alphabet-start and --alphabet-doubling), the"
+                    + " task a model without a copy head forms one on; the rest copy chat words, digit keys and story"
+                    + " windows (default: ${DEFAULT-VALUE}).")
+    double symbolCopyShare;
 
     @Option(names = "--stories", paramLabel = "FILE",
             description = "Continual pre-training on text the model already handles (issue 17): the stories of FILE"
@@ -236,9 +244,14 @@ final class TrainCommand implements Callable<Integer> {
                         proseShare, answerWeight, replyWeight, nonceTopicShare, echoShare, alphabetStart,
                         alphabetDoubling), device,
                 distillFrom == null ? null : new TrainSettings.Distillation(distillFrom, distillWeight));
-        Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos) ->
+        if (symbolCopyShare != 0 && stories == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--symbol-copy-share is for --stories; with --recall-data a third of the copies are symbols");
+        }
+        StoryData.SymbolCopies symbols = new StoryData.SymbolCopies(symbolCopyShare, alphabetStart, alphabetDoubling);
+        Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos, vocab) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
-                        StoryData.stream(tokenizer, bos, StoryData.read(stories)));
+                        StoryData.stream(tokenizer, bos, StoryData.read(stories)), symbols, vocab);
         Trainer.Result result = new Trainer(settings, out, storySource).run();
         out.printf("done: %d steps, loss %.4f -> %.4f, best validation accuracy %.3f in %s%n", result.steps(),
                 result.firstLoss(), result.lastLoss(), result.bestValidation(), result.best());

@@ -96,7 +96,7 @@ public final class RecallData implements SequenceSource {
     private final OpenData data;
     private final Material train;
     private final Material test;
-    private final int[] alphabet;
+    private final Alphabet alphabet;
     private final int[] taskTokens;
     private final int[] questionTokens;
     private final int[] templateFiller;
@@ -118,7 +118,7 @@ public final class RecallData implements SequenceSource {
             throw new IllegalArgumentException("the training part holds only " + train.prose().length
                     + " prose tokens; load more (--prose-tokens) or more documents");
         }
-        this.alphabet = alphabet(train.prose(), vocabSize);
+        this.alphabet = new Alphabet(train.prose(), vocabSize, mix.alphabetStart(), mix.alphabetDoublingSteps());
         PasskeyPrompt prompt = new PasskeyPrompt(tokenizer, bosTokenId);
         this.taskTokens = tokenizer.encode(PasskeyPrompt.TASK, false);
         this.questionTokens = prompt.question();
@@ -147,26 +147,14 @@ public final class RecallData implements SequenceSource {
                 FactTemplates.echoes(part), TopicTalk.kinds(part), sentences, prose);
     }
 
-    /** Token ids 3.. (after unk, BOS, EOS) by falling frequency in the prose, ties by id. */
-    static int[] alphabet(int[] prose, int vocabSize) {
-        long[] counts = new long[vocabSize];
-        for (int t : prose) {
-            counts[t]++;
-        }
-        return IntStream.range(3, vocabSize).boxed()
-                .sorted(Comparator.comparingLong((Integer t) -> -counts[t]).thenComparingInt(t -> t))
-                .mapToInt(Integer::intValue).toArray();
-    }
-
     /** How many symbols of the alphabet copy and associative-recall streams use at a step. */
     public int alphabetSize(long step) {
-        double size = mix.alphabetStart() * Math.pow(2, (double) step / mix.alphabetDoublingSteps());
-        return (int) Math.min(alphabet.length, Math.round(size));
+        return alphabet.size(step);
     }
 
     /** The alphabet in its curriculum order (most frequent first). */
     int[] alphabet() {
-        return alphabet.clone();
+        return alphabet.symbols();
     }
 
     @Override
@@ -449,10 +437,7 @@ public final class RecallData implements SequenceSource {
      * values or prose, a third each; every token after the first period is a target.
      */
     TrainingData.Sample copy(SplittableRandom random, int length, long step) {
-        int shortest = Math.max(2, segmentLength / 8);
-        int period = random.nextBoolean() ? shortest + random.nextInt(Math.max(1, segmentLength / 2 - shortest))
-                : segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
-        period = Math.min(period, length - 1);
+        int period = Math.min(TrainingData.copyPeriod(random, segmentLength), length - 1);
         int[] stream = switch (random.nextInt(3)) {
             case 0 -> symbols(random, period, step);
             case 1 -> values(random, period);
@@ -463,13 +448,7 @@ public final class RecallData implements SequenceSource {
 
     /** BOS, then the stream repeated to the end; every token after its first reading is a target. */
     TrainingData.Sample repeat(int[] stream, int length) {
-        Sequence s = new Sequence(length);
-        s.add(new int[] {bos}, 0f);
-        s.add(stream, 0f);
-        while (s.left() > 0) {
-            s.add(stream, 1f);
-        }
-        return new TrainingData.Sample(s.ids, s.weights, "copy", 0, 0);
+        return TrainingData.repeat(bos, stream, length);
     }
 
     /**
@@ -490,8 +469,8 @@ public final class RecallData implements SequenceSource {
                 int swap = order[i];
                 order[i] = order[j];
                 order[j] = swap;
-                keys.add(new int[] {alphabet[order[i]]});
-                values.add(new int[] {alphabet[random.nextInt(size)]});
+                keys.add(new int[] {alphabet.symbol(order[i])});
+                values.add(new int[] {alphabet.symbol(random.nextInt(size))});
             }
         } else {
             int pairs = 2 + random.nextInt(Math.max(1, length / 40));
@@ -534,8 +513,7 @@ public final class RecallData implements SequenceSource {
 
     /** Symbols drawn from the alphabet as far as the curriculum has grown at a step. */
     int[] symbols(SplittableRandom random, int count, long step) {
-        int size = alphabetSize(step);
-        return random.ints(count, 0, size).map(i -> alphabet[i]).toArray();
+        return alphabet.draw(random, count, step);
     }
 
     /** Train-part values of every source, one after another, cut to {@code count} tokens. */

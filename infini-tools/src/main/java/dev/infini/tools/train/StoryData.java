@@ -22,8 +22,10 @@ import java.util.SplittableRandom;
  * digit keys ({@link TrainingData#copy}), or a passkey sequence whose haystack is, two times in three, a window of
  * the stories and otherwise the paper's filler ({@link TrainingData#passkey}), the key of {@code keyDigits} digits in
  * half of them and of 1 to that many in the rest; the shares are those of {@link TrainingData.Mix}, whose chat share
- * is not used. Validation is the passkey over a window of the stories, the needle in an earlier segment than the
- * question, the key of {@code keyDigits} digits.
+ * is not used. With {@link SymbolCopies} a share of the copy streams are symbols of the stories' {@link Alphabet}
+ * instead, the task a copy head forms on first (a model that has none, as stories260k, learns it there; run H of
+ * docs/plug-and-play.md) and that distillation of the story windows can run beside. Validation is the passkey over a
+ * window of the stories, the needle in an earlier segment than the question, the key of {@code keyDigits} digits.
  */
 public final class StoryData implements SequenceSource {
 
@@ -33,17 +35,49 @@ public final class StoryData implements SequenceSource {
     private final int[] stream;
     private final TrainingData data;
     private final TrainingData[] byKeyDigits; // [k] makes keys of k digits, 1 <= k <= mix.keyDigits()
+    private final int segmentLength;
+    private final SymbolCopies symbolCopies;
+    private final Alphabet alphabet;
+
+    /**
+     * Copy streams of alphabet symbols among the copy sequences.
+     *
+     * @param share         of the copy sequences, in [0, 1]
+     * @param alphabetStart symbols in use at step 0, the stories' most frequent tokens first
+     * @param doublingSteps steps over which the symbols in use double, up to every token of the vocabulary
+     */
+    public record SymbolCopies(double share, int alphabetStart, long doublingSteps) {
+        public SymbolCopies {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("the share of symbol copies is a fraction in [0, 1], not " + share);
+            }
+        }
+    }
 
     /**
      * @param stream the stories' tokens, BOS before each ({@link #stream})
      */
     public StoryData(InfiniTokenizer tokenizer, int bosTokenId, int eosTokenId, int segmentLength, TrainingData.Mix mix,
                      int[] stream) {
+        this(tokenizer, bosTokenId, eosTokenId, segmentLength, mix, stream, null, 0);
+    }
+
+    /**
+     * @param stream       the stories' tokens, BOS before each ({@link #stream})
+     * @param symbolCopies copy streams of alphabet symbols, or null for none
+     * @param vocabSize    the model's vocabulary: the alphabet's last symbols are the tokens the stories never hold
+     */
+    public StoryData(InfiniTokenizer tokenizer, int bosTokenId, int eosTokenId, int segmentLength, TrainingData.Mix mix,
+                     int[] stream, SymbolCopies symbolCopies, int vocabSize) {
         if (mix.passkey() + mix.prose() + mix.copy() <= 0) {
             throw new IllegalArgumentException("with stories, give a positive passkey, prose or copy share");
         }
         this.tokenizer = tokenizer;
         this.bos = bosTokenId;
+        this.segmentLength = segmentLength;
+        this.symbolCopies = symbolCopies;
+        this.alphabet = symbolCopies == null || symbolCopies.share() == 0 ? null
+                : new Alphabet(stream, vocabSize, symbolCopies.alphabetStart(), symbolCopies.doublingSteps());
         this.mix = mix;
         this.stream = stream;
         this.data = new TrainingData(tokenizer, bosTokenId, eosTokenId, segmentLength, mix, stream);
@@ -101,7 +135,19 @@ public final class StoryData implements SequenceSource {
             return random.nextInt(3) == 0 ? keys.passkey(random, length, earlier)
                     : passkeyInStories(keys, random, length, earlier);
         }
-        return r < mix.passkey() + mix.prose() ? storyWindow(random, length) : data.copy(random, length);
+        if (r < mix.passkey() + mix.prose()) {
+            return storyWindow(random, length);
+        }
+        if (alphabet != null && random.nextDouble() < symbolCopies.share()) {
+            int period = Math.min(TrainingData.copyPeriod(random, segmentLength), length - 1);
+            return TrainingData.repeat(bos, alphabet.draw(random, period, step), length);
+        }
+        return data.copy(random, length);
+    }
+
+    /** How many alphabet symbols the symbol copies use at a step (0 without them). */
+    public int alphabetSize(long step) {
+        return alphabet == null ? 0 : alphabet.size(step);
     }
 
     /**
@@ -140,6 +186,8 @@ public final class StoryData implements SequenceSource {
 
     @Override
     public String toString() {
-        return String.format("%,d story tokens", stream.length);
+        return alphabet == null ? String.format("%,d story tokens", stream.length)
+                : String.format("%,d story tokens, %.0f%% of the copies symbols of an alphabet of %d at step 0",
+                stream.length, 100 * symbolCopies.share(), alphabet.size(0));
     }
 }

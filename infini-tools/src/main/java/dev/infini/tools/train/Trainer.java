@@ -60,7 +60,8 @@ public final class Trainer {
 
     /** Builds a run's sequence source once the model's tokenizer and special tokens are known. */
     public interface SourceFactory {
-        SequenceSource create(InfiniTokenizer tokenizer, int bosTokenId, int eosTokenId) throws IOException;
+        SequenceSource create(InfiniTokenizer tokenizer, int bosTokenId, int eosTokenId, int vocabSize)
+                throws IOException;
     }
 
     /** What a run ended with. */
@@ -108,7 +109,7 @@ public final class Trainer {
                 SequenceSource data;
                 String source;
                 if (sourceFactory != null) {
-                    data = sourceFactory.create(tokenizer, bos, eos);
+                    data = sourceFactory.create(tokenizer, bos, eos, model.config().vocabSize());
                     source = data.toString();
                 } else if (settings.recallData() != null) {
                     OpenData open = OpenData.load(settings.recallData());

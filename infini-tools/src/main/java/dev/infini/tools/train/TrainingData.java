@@ -271,12 +271,7 @@ public final class TrainingData implements SequenceSource {
      * language model could predict, so only copying lowers their loss); without prose, the other half are digit keys.
      */
     public Sample copy(SplittableRandom random, int length) {
-        // half the streams repeat inside a segment (copying from the open segment, the induction task a small model
-        // learns in a few hundred steps), the others with a period of half to two and a half segments (mostly through
-        // the memory)
-        int shortest = Math.max(2, segmentLength / 8);
-        int period = random.nextBoolean() ? shortest + random.nextInt(Math.max(1, segmentLength / 2 - shortest))
-                : segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
+        int period = copyPeriod(random, segmentLength);
         int[] ids = new int[length + 1];
         int first = Math.min(period, length); // the first period, cut when the sequence is shorter
         // half the streams are chat words, the rest digits, a prose window or shuffled prose (the last two need prose)
@@ -311,6 +306,31 @@ public final class TrainingData implements SequenceSource {
         float[] weights = new float[length];
         for (int t = period; t < length; t++) {
             weights[t] = 1f; // predicting token t + 1, a copy
+        }
+        return new Sample(ids, weights, "copy", 0, 0);
+    }
+
+    /**
+     * The period of a copy stream: half the streams repeat inside a segment (N/8 to N/2 tokens: copying from the open
+     * segment, the induction task a small model learns in a few hundred steps), the others with a period of half to
+     * two and a half segments (mostly through the memory).
+     */
+    static int copyPeriod(SplittableRandom random, int segmentLength) {
+        int shortest = Math.max(2, segmentLength / 8);
+        return random.nextBoolean() ? shortest + random.nextInt(Math.max(1, segmentLength / 2 - shortest))
+                : segmentLength / 2 + random.nextInt(2 * segmentLength + 1);
+    }
+
+    /** BOS, then the stream repeated to fill the sequence; every token after its first reading is a target. */
+    static Sample repeat(int bos, int[] stream, int length) {
+        int[] ids = new int[length + 1];
+        float[] weights = new float[length];
+        ids[0] = bos;
+        for (int t = 1; t <= length; t++) {
+            ids[t] = stream[(t - 1) % stream.length];
+            if (t > stream.length) {
+                weights[t - 1] = 1f; // ids[t], predicted at position t - 1, is a copy
+            }
         }
         return new Sample(ids, weights, "copy", 0, 0);
     }

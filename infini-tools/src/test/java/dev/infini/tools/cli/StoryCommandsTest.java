@@ -31,17 +31,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StoryCommandsTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private PrintStream originalOut;
+    private PrintStream originalErr;
 
     @BeforeEach
     void capture() {
         originalOut = System.out;
+        originalErr = System.err;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     @AfterEach
     void restore() {
         System.setOut(originalOut);
+        System.setErr(originalErr);
     }
 
     private static int sample(Path file, long seed, int count, String... more) {
@@ -129,23 +134,27 @@ class StoryCommandsTest {
     }
 
     @Test
-    void proseLearnsFromTheOriginalWhenDistillingAndTheTeachersShareMustBeAFraction(@TempDir Path dir)
+    void proseLearnsFromTheOriginalBesideSymbolCopiesWhenDistillingAndTheTeachersShareMustBeAFraction(@TempDir Path dir)
             throws Exception {
         Path stories = dir.resolve("stories.txt");
         assertThat(sample(stories, 300, 6)).isZero();
         List<String> args = List.of("train", "--init", SharedData.stories260k().toString(), "--stories",
                 stories.toString(), "--distill-from", SharedData.stories260k().toString(), "--segment-length", "64",
                 "--steps", "2", "--batch", "2", "--min-segments", "4", "--max-segments", "4", "--passkey-share",
-                "0.5", "--prose-share", "0.5", "--chat-share", "0", "--warmup", "1", "--log-every", "1",
+                "0.3", "--prose-share", "0.5", "--copy-share", "0.2", "--symbol-copy-share", "1", "--alphabet-start",
+                "16", "--alphabet-doubling", "1000000", "--chat-share", "0", "--warmup", "1", "--log-every", "1",
                 "--eval-every", "2", "--val-segments", "4", "--val-size", "2", "--threads", "1");
         List<String> distilled = new java.util.ArrayList<>(args);
         distilled.addAll(List.of("--distill-weight", "0.7", "-o", dir.resolve("run").toString()));
         assertThat(InfiniCli.run(distilled.toArray(new String[0]))).isZero();
         assertThat(out.toString()).contains("prose distilled from " + SharedData.stories260k(),
-                "teacher's share 0.70", "step 2/2");
+                "teacher's share 0.70", "100% of the copies symbols of an alphabet of 16", "step 2/2");
         List<String> whole = new java.util.ArrayList<>(args);
         whole.addAll(List.of("--distill-weight", "1.5", "-o", dir.resolve("refused").toString()));
         assertThat(InfiniCli.run(whole.toArray(new String[0]))).isNotZero();
         assertThat(dir.resolve("refused/last")).doesNotExist();
+        assertThat(InfiniCli.run("train", "--tokenizer", SharedData.stories260k().toString(), "--symbol-copy-share",
+                "0.5", "--steps", "1", "-o", dir.resolve("no-stories").toString())).isNotZero();
+        assertThat(err.toString()).contains("--symbol-copy-share is for --stories");
     }
 }

@@ -152,6 +152,40 @@ class StoryDataTest {
     }
 
     @Test
+    void symbolCopiesRepeatTheStoriesMostFrequentTokensAndTheOtherCopiesStayAsBefore() {
+        // the stories' four most frequent tokens (ids 3 and up), as the alphabet orders them
+        Map<Integer, Integer> counts = new HashMap<>();
+        Arrays.stream(stream).filter(t -> t >= 3).forEach(t -> counts.merge(t, 1, Integer::sum));
+        List<Integer> top = counts.keySet().stream()
+                .sorted(java.util.Comparator.comparing((Integer t) -> -counts.get(t)).thenComparing(t -> t))
+                .limit(4).toList();
+        StoryData data = new StoryData(tokenizer, 1, 2, N, new TrainingData.Mix(0, 0, 0, 5f, 5, 0.85, 1), stream,
+                new StoryData.SymbolCopies(0.5, 4, 1_000_000), 512);
+        assertThat(data.alphabetSize(0)).isEqualTo(4);
+        assertThat(data.alphabetSize(50_000)).isEqualTo(4);
+        SplittableRandom random = new SplittableRandom(8);
+        int symbolCopies = 0;
+        for (int i = 0; i < 200; i++) {
+            TrainingData.Sample s = data.sample(random, 4 * N, i);
+            assertThat(s.kind()).isEqualTo("copy");
+            int period = java.util.stream.IntStream.range(0, 4 * N).filter(t -> s.weights()[t] > 0).findFirst()
+                    .orElseThrow();
+            assertThat(period).isBetween(N / 8, 5 * N / 2);
+            for (int t = period; t < 4 * N; t++) {
+                assertThat(s.weights()[t]).isEqualTo(1f);
+                assertThat(s.ids()[t + 1]).isEqualTo(s.ids()[t + 1 - period]);
+            }
+            if (Arrays.stream(s.ids(), 1, s.ids().length).allMatch(top::contains)) {
+                symbolCopies++;
+            }
+        }
+        assertThat(symbolCopies).isBetween(80, 120);
+        assertThat(data.toString()).contains("50% of the copies symbols of an alphabet of 4");
+        assertThatThrownBy(() -> new StoryData.SymbolCopies(1.5, 16, 500))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fraction");
+    }
+
+    @Test
     void refusesStoriesShorterThanASequence() {
         StoryData data = new StoryData(tokenizer, 1, 2, N, new TrainingData.Mix(0, 0, 1, 5f, 5, 0.85, 0),
                 StoryData.stream(tokenizer, 1, STORIES));
