@@ -5,12 +5,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.infini.engine.SharedData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -24,29 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BenchCommandTest {
 
+    @RegisterExtension
+    final Console console = new Console();
+
     @Test
     void smokeRunReportsEveryModeAndKeepsTheInfiniStateConstant(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("results.json");
         Path plots = dir.resolve("plots");
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            // a short segment makes the smoke run fold the memory many times
-            code = InfiniCli.run("bench", "all", "--smoke", "-m", SharedData.stories260k().toString(),
-                    "--segment-length", "128", "--threads", "1", "--million-tokens", "2048",
-                    "--plots", plots.toString(), "--out", out.toString());
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-        assertThat(code).as(stderr.toString(StandardCharsets.UTF_8)).isZero();
+        // a short segment makes the smoke run fold the memory many times
+        int code = InfiniCli.run("bench", "all", "--smoke", "-m", SharedData.stories260k().toString(),
+                "--segment-length", "128", "--threads", "1", "--million-tokens", "2048",
+                "--plots", plots.toString(), "--out", out.toString());
+        assertThat(code).as(console.err()).isZero();
         JsonObject json = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
-        assertThat(JsonParser.parseString(stdout.toString(StandardCharsets.UTF_8)).getAsJsonObject()).isEqualTo(json);
+        assertThat(JsonParser.parseString(console.out()).getAsJsonObject()).isEqualTo(json);
 
         JsonObject machine = json.getAsJsonObject("machine");
         assertThat(machine.get("cores").getAsInt()).isPositive();
@@ -134,22 +123,14 @@ class BenchCommandTest {
     }
 
     /** What the command says on stderr when it refuses its arguments (exit code 2). */
-    private static String refusal(String... args) {
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            String[] all = new String[args.length + 1];
-            all[0] = "bench";
-            System.arraycopy(args, 0, all, 1, args.length);
-            code = InfiniCli.run(all);
-        } finally {
-            System.setErr(originalErr);
-        }
-        String said = stderr.toString(StandardCharsets.UTF_8);
-        assertThat(code).as(said).isEqualTo(2);
-        return said;
+    private String refusal(String... args) {
+        console.reset();
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = InfiniCli.run(all);
+        assertThat(code).as(console.err()).isEqualTo(2);
+        return console.err();
     }
 
     private static long first(JsonArray rows, String field) {

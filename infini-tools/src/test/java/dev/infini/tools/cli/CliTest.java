@@ -3,14 +3,10 @@ package dev.infini.tools.cli;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.infini.engine.SharedData;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,28 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The command line end to end, on the real stories260k checkpoint and on random checkpoints it writes. */
 class CliTest {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-    private PrintStream originalErr;
-
-    @BeforeEach
-    void capture() {
-        originalOut = System.out;
-        originalErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(originalOut);
-        System.setErr(originalErr);
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
+    @RegisterExtension
+    final Console console = new Console();
 
     @Test
     void generateStreamsTheGreedyStoryToStdout() {
@@ -48,17 +24,17 @@ class CliTest {
                 "-n", "20", "Once upon a time");
         assertThat(code).isZero();
         // llama2.c's greedy continuation of this prompt (stories260k-golden.json)
-        assertThat(stdout()).startsWith("Once upon a time, there was a little girl named Lily.");
+        assertThat(console.out()).startsWith("Once upon a time, there was a little girl named Lily.");
 
         // no token twice: a 60-token greedy story repeats some, so the limit changes it
-        out.reset();
+        console.reset();
         assertThat(InfiniCli.run("generate", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "-n", "60", "Once upon a time")).isZero();
-        String greedy = stdout();
-        out.reset();
+        String greedy = console.out();
+        console.reset();
         assertThat(InfiniCli.run("generate", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "-n", "60", "--no-repeat-ngram", "1", "Once upon a time")).isZero();
-        assertThat(stdout()).startsWith("Once upon a time,").isNotEqualTo(greedy);
+        assertThat(console.out()).startsWith("Once upon a time,").isNotEqualTo(greedy);
     }
 
     @Test
@@ -71,13 +47,13 @@ class CliTest {
                 "--segment-length", "64", "--gate-init", "0", "--lengths", "512", "--depths", "0.5", "-n", "2",
                 "--filler", filler.toString(), "--align", "none", "--out", prefix);
         assertThat(code).isZero();
-        assertThat(stdout()).contains("filler " + filler, "align none", "| 50% |");
+        assertThat(console.out()).contains("filler " + filler, "align none", "| 50% |");
         JsonObject json = JsonParser.parseString(Files.readString(Path.of(prefix + "-on.json"))).getAsJsonObject();
         assertThat(json.get("align").getAsString()).isEqualTo("none");
         assertThat(json.get("filler").getAsString()).isEqualTo(filler.toString());
         assertThat(InfiniCli.run("passkey", "-m", SharedData.stories260k().toString(), "--align", "sideways"))
                 .isNotZero();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--align must be segment or none");
+        assertThat(console.err()).contains("--align must be segment or none");
     }
 
     @Test
@@ -88,43 +64,43 @@ class CliTest {
         int code = InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "--messages", messages.toString(), "--max-reply-tokens", "4");
         assertThat(code).isZero();
-        assertThat(stdout()).contains("Conversation 1", "- user: Hello there!", "- user: I baked a cake.",
+        assertThat(console.out()).contains("Conversation 1", "- user: Hello there!", "- user: I baked a cake.",
                 "Conversation 2", "- user: What a day.").doesNotContain("two conversations", "Conversation 3",
                 "naming the message's topic", "teacher-forced");
-        assertThat(stdout().split("  - model: ", -1)).hasSize(4);
+        assertThat(console.out().split("  - model: ", -1)).hasSize(4);
 
-        out.reset();
+        console.reset();
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "-n", "1", "--turns", "2", "--max-reply-tokens", "4")).isZero();
-        assertThat(stdout()).containsPattern(
+        assertThat(console.out()).containsPattern(
                 "replies naming the message's topic \\(memory [A-Za-z]+, test part\\): [0-2]/2 = ");
-        assertThat(stdout()).containsPattern(
+        assertThat(console.out()).containsPattern(
                 "reference replies, teacher-forced \\(memory [A-Za-z]+, test part\\): \\d+\\.\\d{3} nats per token");
         // the topic's tokens of every reference reply are found and scored
-        assertThat(stdout()).containsPattern("their mentions of the topic \\([1-9]\\d* tokens\\): \\d+\\.\\d{3} nats per token");
+        assertThat(console.out()).containsPattern("their mentions of the topic \\([1-9]\\d* tokens\\): \\d+\\.\\d{3} nats per token");
 
-        out.reset();
+        console.reset();
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "--part", "train", "-n", "1", "--turns", "1", "--max-reply-tokens", "2")).isZero();
-        assertThat(stdout()).containsPattern("replies naming the message's topic \\(memory [A-Za-z]+, train part\\)");
+        assertThat(console.out()).containsPattern("replies naming the message's topic \\(memory [A-Za-z]+, train part\\)");
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--part", "seen")).isEqualTo(2);
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--part", "train",
                 "--messages", messages.toString())).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train, got seen",
+        assertThat(console.err()).contains("--part must be test or train, got seen",
                 "--part applies to the topic small talk");
 
-        out.reset();
+        console.reset();
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "-n", "1", "--turns", "1", "--max-reply-tokens", "12", "--no-repeat-ngram", "1")).isZero();
-        assertThat(stdout()).contains("test part, no repeated 1-grams");
+        assertThat(console.out()).contains("test part, no repeated 1-grams");
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--no-repeat-ngram", "-1"))
                 .isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--no-repeat-ngram must be 0 or more");
+        assertThat(console.err()).contains("--no-repeat-ngram must be 0 or more");
 
         Files.writeString(messages, "# nothing to say\n\n");
         assertThat(InfiniCli.run("replies", "-m", SharedData.stories260k().toString(), "--messages",
                 messages.toString())).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no messages");
+        assertThat(console.err()).contains("no messages");
     }
 
     @Test
@@ -133,14 +109,14 @@ class CliTest {
                 dir.resolve("x.txt").toString())).isNotZero();
         assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "austen", "-o",
                 dir.resolve("x.txt").toString())).isNotZero();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--part must be test or train",
+        assertThat(console.err()).contains("--part must be test or train",
                 "--corpus must be moby-dick, sotu, spam-assassin, stories or all");
         assertThat(dir.resolve("x.txt")).doesNotExist();
 
         // stories are asked for but never written: said before any package is fetched
         assertThat(InfiniCli.run("held-out-text", "--recall-data", dir.toString(), "--corpus", "stories", "-o",
                 dir.resolve("x.txt").toString())).isNotZero();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no stories in", "infini sample-stories");
+        assertThat(console.err()).contains("no stories in", "infini sample-stories");
         try (var files = Files.list(dir)) {
             assertThat(files).isEmpty();
         }
@@ -153,13 +129,13 @@ class CliTest {
         int code = InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "--device", "cpu",
                 "--segment-length", "64", "--json", text.toString());
         assertThat(code).isZero();
-        JsonObject json = JsonParser.parseString(stdout().trim()).getAsJsonObject();
+        JsonObject json = JsonParser.parseString(console.out().trim()).getAsJsonObject();
         assertThat(json.get("tokens").getAsLong()).isGreaterThan(300);
         assertThat(json.get("segments_folded").getAsLong()).isGreaterThanOrEqualTo(json.get("tokens").getAsLong() / 64);
         // a repeated in-distribution sentence is easy for a model trained on such stories
         assertThat(json.get("perplexity").getAsDouble()).isBetween(1.0, 5.0);
         assertThat(json.get("tokens_per_second").getAsDouble()).isPositive();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("perplexity [");
+        assertThat(console.err()).contains("perplexity [");
     }
 
     @Test
@@ -179,7 +155,7 @@ class CliTest {
                 "--no-progress", text.toString());
         InfiniCli.run("perplexity", "-m", SharedData.stories260k().toString(), "--device", "cpu", "--json",
                 "--no-progress", "--ids", ids.toString());
-        String[] lines = stdout().trim().split("\n");
+        String[] lines = console.out().trim().split("\n");
         double fromText = JsonParser.parseString(lines[0]).getAsJsonObject().get("perplexity").getAsDouble();
         double fromIds = JsonParser.parseString(lines[1]).getAsJsonObject().get("perplexity").getAsDouble();
         assertThat(fromIds).isEqualTo(fromText);
@@ -191,10 +167,10 @@ class CliTest {
         int code = InfiniCli.run("init", model.toString(), "--tokenizer-from", SharedData.stories260k().toString(),
                 "--segment-length", "16", "--memory-update", "delta", "--seed", "7");
         assertThat(code).isZero();
-        out.reset();
+        console.reset();
         code = InfiniCli.run("inspect", "-m", model.toString(), "--device", "cpu", "--json");
         assertThat(code).isZero();
-        JsonObject json = JsonParser.parseString(stdout()).getAsJsonObject();
+        JsonObject json = JsonParser.parseString(console.out()).getAsJsonObject();
         assertThat(json.get("layers").getAsInt()).isEqualTo(2);
         assertThat(json.get("segment_length").getAsInt()).isEqualTo(16);
         assertThat(json.get("memory_update").getAsString()).isEqualTo("delta");
@@ -212,7 +188,7 @@ class CliTest {
         assertThat(code).isZero();
         int vocab = dev.infini.engine.config.ModelConfig.read(grown).vocabSize();
         assertThat(vocab).isEqualTo(512 + 60);
-        assertThat(stdout()).contains("vocabulary 512 -> 572");
+        assertThat(console.out()).contains("vocabulary 512 -> 572");
         var before = dev.infini.engine.weights.Checkpoint.open(tiny);
         var after = dev.infini.engine.weights.Checkpoint.open(grown);
         float[] oldRows = floats(before, "model.embed_tokens.weight", 512, 64);
@@ -242,10 +218,10 @@ class CliTest {
             }
         }
         assertThat(checked).isPositive();
-        out.reset();
+        console.reset();
         assertThat(InfiniCli.run("generate", "-m", grown.toString(), "--device", "cpu", "-n", "5",
                 "My dog is called")).isZero();
-        assertThat(stdout()).startsWith("My dog is called");
+        assertThat(console.out()).startsWith("My dog is called");
         // an output folder that holds a checkpoint is refused, not overwritten
         assertThat(InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "5",
                 "--prose-tokens", "0")).isNotZero();
@@ -260,7 +236,7 @@ class CliTest {
         Path grown = dir.resolve("grown");
         assertThat(InfiniCli.run("vocab", "-m", tiny.toString(), "-o", grown.toString(), "--add", "40",
                 "--recall-data", data.toString(), "--recall-sequences", "30", "--prose-tokens", "20000")).isZero();
-        assertThat(stdout()).contains("vocabulary 512 -> 552");
+        assertThat(console.out()).contains("vocabulary 512 -> 552");
         JsonObject pieces = JsonParser.parseString(Files.readString(grown.resolve("tokenizer.json")))
                 .getAsJsonObject().getAsJsonObject("model").getAsJsonObject("vocab");
         // the recall chats' own words, which the fixed script of the default text does not use, became tokens
@@ -291,12 +267,11 @@ class CliTest {
     @Test
     void everyCommandsHelpRendersWithoutFormatWarnings() {
         for (String command : new picocli.CommandLine(new InfiniCli()).getSubcommands().keySet()) {
-            out.reset();
-            err.reset();
+            console.reset();
             assertThat(InfiniCli.run(command, "--help")).as(command).isZero();
             // picocli formats descriptions: a bare "%" drops the whole help text to a warning and raw format
-            assertThat(stdout()).as(command).contains("Usage: infini " + command);
-            assertThat(err.toString(StandardCharsets.UTF_8)).as(command).doesNotContain("picocli WARN");
+            assertThat(console.out()).as(command).contains("Usage: infini " + command);
+            assertThat(console.err()).as(command).doesNotContain("picocli WARN");
         }
     }
 

@@ -8,15 +8,11 @@ import dev.infini.tools.train.StoryData;
 import dev.infini.tools.train.TrainableModel;
 import dev.infini.engine.weights.Checkpoint;
 import dev.infini.engine.weights.LlamaLayout;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,24 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OneTorchThread.class)
 class StoryCommandsTest {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-    private PrintStream originalErr;
-
-    @BeforeEach
-    void capture() {
-        originalOut = System.out;
-        originalErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(originalOut);
-        System.setErr(originalErr);
-    }
+    @RegisterExtension
+    final Console console = new Console();
 
     private static int sample(Path file, long seed, int count, String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("sample-stories", "-m",
@@ -78,20 +58,20 @@ class StoryCommandsTest {
         assertThat(sample(excluded, 7, 4, "--exclude", word)).isZero();
         List<String> kept = StoryData.read(excluded);
         assertThat(kept).hasSizeLessThan(4).allSatisfy(s -> assertThat(s).doesNotContain(word));
-        assertThat(out.toString()).contains("dropped by --exclude");
+        assertThat(console.out()).contains("dropped by --exclude");
     }
 
     @Test
     void theFirstSegmentsPerplexityIsTheFullContextModelsAndLaterSegmentsDifferWithoutMemory(@TempDir Path dir) {
         Path stories = dir.resolve("stories.txt");
         assertThat(sample(stories, 100, 3)).isZero();
-        out.reset();
+        console.reset();
         String model = SharedData.stories260k().toString();
         assertThat(InfiniCli.run("story-perplexity", "-m", model, "--device", "cpu", "--segment-grid", "16",
                 stories.toString())).isZero();
         assertThat(InfiniCli.run("story-perplexity", "-m", model, "--device", "cpu", "--segment-length", "16",
                 stories.toString())).isZero();
-        String[] lines = out.toString().strip().split("\\R");
+        String[] lines = console.out().strip().split("\\R");
         JsonObject full = JsonParser.parseString(lines[lines.length - 2]).getAsJsonObject();
         JsonObject local = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
         assertThat(full.get("stories").getAsInt()).isEqualTo(3);
@@ -117,7 +97,7 @@ class StoryCommandsTest {
                 "--chat-share", "0", "--warmup", "1", "--log-every", "1", "--eval-every", "3",
                 "--val-segments", "4", "--val-size", "2", "--checkpoint-every", "3", "--threads", "1",
                 "-o", run.toString())).isZero();
-        assertThat(out.toString()).contains("story tokens", "val passkey in stories", "step 3/3");
+        assertThat(console.out()).contains("story tokens", "val passkey in stories", "step 3/3");
         Checkpoint original = Checkpoint.open(SharedData.stories260k());
         Checkpoint trained = Checkpoint.open(run.resolve("last"));
         for (String name : original.names()) {
@@ -147,7 +127,7 @@ class StoryCommandsTest {
         List<String> distilled = new java.util.ArrayList<>(args);
         distilled.addAll(List.of("--distill-weight", "0.7", "-o", dir.resolve("run").toString()));
         assertThat(InfiniCli.run(distilled.toArray(new String[0]))).isZero();
-        assertThat(out.toString()).contains("prose distilled from " + SharedData.stories260k(),
+        assertThat(console.out()).contains("prose distilled from " + SharedData.stories260k(),
                 "teacher's share 0.70", "100% of the copies symbols of an alphabet of 16", "step 2/2");
         List<String> whole = new java.util.ArrayList<>(args);
         whole.addAll(List.of("--distill-weight", "1.5", "-o", dir.resolve("refused").toString()));
@@ -155,6 +135,6 @@ class StoryCommandsTest {
         assertThat(dir.resolve("refused/last")).doesNotExist();
         assertThat(InfiniCli.run("train", "--tokenizer", SharedData.stories260k().toString(), "--symbol-copy-share",
                 "0.5", "--steps", "1", "-o", dir.resolve("no-stories").toString())).isNotZero();
-        assertThat(err.toString()).contains("--symbol-copy-share is for --stories");
+        assertThat(console.err()).contains("--symbol-copy-share is for --stories");
     }
 }
