@@ -161,12 +161,13 @@ final class TrainCommand implements Callable<Integer> {
             + " vocabulary; a very large number keeps it at --alphabet-start (default: ${DEFAULT-VALUE}).")
     long alphabetDoubling;
 
-    @Option(names = "--symbol-copy-share", defaultValue = "0", paramLabel = "F",
-            description = "With --stories: the fraction of the copy sequences (--copy-share) whose stream is symbols of"
-                    + " the alphabet (the stories' most frequent tokens, --alphabet-start and --alphabet-doubling), the"
-                    + " task a model without a copy head forms one on; the rest copy chat words, digit keys and story"
-                    + " windows (default: ${DEFAULT-VALUE}).")
-    double symbolCopyShare;
+    @Option(names = "--symbol-copy-share", paramLabel = "F",
+            description = "With --stories or --recall-data: the fraction of the copy sequences (--copy-share) whose"
+                    + " stream is symbols of the alphabet (the training text's most frequent tokens, --alphabet-start"
+                    + " and --alphabet-doubling), the task a model without a copy head forms one on. The rest copy"
+                    + " chat words, digit keys and story windows (--stories) or open-list values and prose windows"
+                    + " (--recall-data). Default: 0 with --stories, a third with --recall-data.")
+    Double symbolCopyShare;
 
     @Option(names = "--stories", paramLabel = "FILE",
             description = "Continual pre-training on text the model already handles (issue 17): the stories of FILE"
@@ -230,6 +231,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (symbolCopyShare != null && stories == null && recallData == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--symbol-copy-share is for --stories or --recall-data, whose copy streams it divides");
+        }
         TorchThreads.set(threads);
         ModelConfig scratch = init != null ? null : new ModelConfig("llama", hidden, intermediate, layers, heads, kvHeads,
                 hidden / heads, tokenizerVocab(), 1e-5, 10000.0, null, false, true, 1, Set.of(2), null);
@@ -242,13 +247,10 @@ final class TrainCommand implements Callable<Integer> {
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
                         proseShare, answerWeight, replyWeight, nonceTopicShare, echoShare, alphabetStart,
-                        alphabetDoubling), device,
+                        alphabetDoubling, symbolCopyShare == null ? RecallData.Mix.THIRD : symbolCopyShare), device,
                 distillFrom == null ? null : new TrainSettings.Distillation(distillFrom, distillWeight));
-        if (symbolCopyShare != 0 && stories == null) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--symbol-copy-share is for --stories; with --recall-data a third of the copies are symbols");
-        }
-        StoryData.SymbolCopies symbols = new StoryData.SymbolCopies(symbolCopyShare, alphabetStart, alphabetDoubling);
+        StoryData.SymbolCopies symbols = new StoryData.SymbolCopies(symbolCopyShare == null ? 0 : symbolCopyShare,
+                alphabetStart, alphabetDoubling);
         Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos, vocab) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
                         StoryData.stream(tokenizer, bos, StoryData.read(stories)), symbols, vocab);

@@ -53,11 +53,29 @@ public final class RecallData implements SequenceSource {
      *                              Noted!"): a reply that takes up what was said, copied while it is in the segment
      * @param alphabetStart         symbols of the alphabet at step 0
      * @param alphabetDoublingSteps steps over which the alphabet doubles (smoothly)
+     * @param symbolCopyShare       share of the copy streams that are alphabet symbols; the rest are open-list values
+     *                              and prose windows, half each. A model from random weights forms its first copy
+     *                              head on a small alphabet alone (session 16: not in 1,500 steps with a third)
      */
     public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
                       float replyWeight, double nonceTopicShare, double echoShare, int alphabetStart,
-                      long alphabetDoublingSteps) {
+                      long alphabetDoublingSteps, double symbolCopyShare) {
+
+        /** A third of the copy streams symbols, a third values, a third prose. */
+        public static final double THIRD = 1.0 / 3;
+
+        /** The mixture with {@link #THIRD} of the copy streams symbols. */
+        public Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
+                   float replyWeight, double nonceTopicShare, double echoShare, int alphabetStart,
+                   long alphabetDoublingSteps) {
+            this(copy, associative, chat, passkey, prose, answerWeight, replyWeight, nonceTopicShare, echoShare,
+                    alphabetStart, alphabetDoublingSteps, THIRD);
+        }
+
         public Mix {
+            if (!(symbolCopyShare >= 0 && symbolCopyShare <= 1)) {
+                throw new IllegalArgumentException("the symbol copy share must be in [0, 1], got " + symbolCopyShare);
+            }
             if (!(echoShare >= 0 && echoShare <= 1)) {
                 throw new IllegalArgumentException("the echo share must be in [0, 1], got " + echoShare);
             }
@@ -433,16 +451,14 @@ public final class RecallData implements SequenceSource {
     }
 
     /**
-     * A copy stream with a period of N/8 to 2.5 N tokens (half of them inside one segment): alphabet symbols, open-list
-     * values or prose, a third each; every token after the first period is a target.
+     * A copy stream with a period of N/8 to 2.5 N tokens (half of them inside one segment): alphabet symbols at
+     * {@link Mix#symbolCopyShare}, else open-list values or prose, half each; every token after the first period is a
+     * target.
      */
     TrainingData.Sample copy(SplittableRandom random, int length, long step) {
         int period = Math.min(TrainingData.copyPeriod(random, segmentLength), length - 1);
-        int[] stream = switch (random.nextInt(3)) {
-            case 0 -> symbols(random, period, step);
-            case 1 -> values(random, period);
-            default -> proseWindow(random, period);
-        };
+        int[] stream = random.nextDouble() < mix.symbolCopyShare() ? symbols(random, period, step)
+                : random.nextBoolean() ? values(random, period) : proseWindow(random, period);
         return repeat(stream, length);
     }
 

@@ -116,8 +116,10 @@ public final class Trainer {
                     RecallData recall = new RecallData(tokenizer, bos, eos, model.config().vocabSize(),
                             settings.segmentLength(), settings.recallMix(), open, settings.proseTokens());
                     data = recall;
-                    source = String.format("recall mixture (train parts of %s: %s), alphabet %d symbols at this step",
-                            settings.recallData(), open.corpora(HeldOut.TRAIN), recall.alphabetSize(optimizer.step()));
+                    source = String.format("recall mixture (train parts of %s: %s), %.0f%% of the copies symbols of"
+                                    + " an alphabet of %d at this step", settings.recallData(),
+                            open.corpora(HeldOut.TRAIN), 100 * settings.recallMix().symbolCopyShare(),
+                            recall.alphabetSize(optimizer.step()));
                 } else {
                     int[] prose = settings.proseTokens() > 0
                             ? ProseCorpus.tokens(tokenizer, ProseCorpus.texts(settings.corpus(),

@@ -135,6 +135,6 @@ class StoryCommandsTest {
         assertThat(dir.resolve("refused/last")).doesNotExist();
         assertThat(InfiniCli.run("train", "--tokenizer", SharedData.stories260k().toString(), "--symbol-copy-share",
                 "0.5", "--steps", "1", "-o", dir.resolve("no-stories").toString())).isNotZero();
-        assertThat(console.err()).contains("--symbol-copy-share is for --stories");
+        assertThat(console.err()).contains("--symbol-copy-share is for --stories or --recall-data");
     }
 }

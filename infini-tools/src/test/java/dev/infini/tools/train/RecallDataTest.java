@@ -276,6 +276,39 @@ class RecallDataTest {
     }
 
     @Test
+    void theSymbolCopyShareDecidesWhichCopyStreamsAreAlphabetSymbols() {
+        Set<Integer> first = new HashSet<>();
+        Arrays.stream(data.alphabet(), 0, 16).forEach(first::add);
+        for (double share : new double[] {1, 0}) {
+            RecallData mix = new RecallData(tokenizer, 1, 2, 512, N,
+                    new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0, 16, 100, share), open, 100_000);
+            SplittableRandom random = new SplittableRandom(6);
+            int symbolStreams = 0;
+            int valueStreams = 0;
+            for (int i = 0; i < 200; i++) {
+                TrainingData.Sample s = mix.copy(random, LENGTH, 0);
+                int[] stream = Arrays.copyOfRange(s.ids(), 1, LENGTH + 1);
+                if (Arrays.stream(stream).allMatch(first::contains)) {
+                    symbolStreams++;
+                }
+                if (tokenizer.decode(stream).matches("(?s).*(Zed|Cty|wrd)[a-z].*")) {
+                    valueStreams++;
+                }
+            }
+            if (share == 1) {
+                assertThat(symbolStreams).isEqualTo(200);
+                assertThat(valueStreams).isZero();
+            } else {
+                // no stream of symbols; half the streams open-list values, the other half prose windows
+                assertThat(valueStreams).isBetween(70, 130);
+                assertThat(symbolStreams).isLessThan(200 - valueStreams);
+            }
+        }
+        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 1.2))
+                .hasMessageContaining("symbol copy share must be in [0, 1]");
+    }
+
+    @Test
     void everyTargetOfACopySequenceRepeatsTheTokenOnePeriodBefore() {
         SplittableRandom random = new SplittableRandom(4);
         for (int i = 0; i < 200; i++) {

@@ -108,7 +108,7 @@ class TrainerTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result result = new Trainer(settings, new PrintStream(log, true)).run();
         assertThat(result.steps()).isEqualTo(4);
-        assertThat(log.toString()).contains("recall mixture", "alphabet 16 symbols",
+        assertThat(log.toString()).contains("recall mixture", "33% of the copies symbols of an alphabet of 16",
                 "val held-out chat recall", "memory off");
         assertThat(Double.isFinite(result.lastLoss())).isTrue();
         assertThat(out.resolve("run/last/model.safetensors")).isRegularFile();
