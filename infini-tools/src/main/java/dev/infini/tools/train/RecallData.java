@@ -53,9 +53,9 @@ public final class RecallData implements SequenceSource {
      *                              Noted!"): a reply that takes up what was said, copied while it is in the segment
      * @param alphabetStart         symbols of the alphabet at step 0
      * @param alphabetDoublingSteps steps over which the alphabet doubles (smoothly)
-     * @param symbolCopyShare       share of the copy streams that are alphabet symbols; the rest are open-list values
-     *                              and prose windows, half each. A model from random weights forms its first copy
-     *                              head on a small alphabet alone (session 16: not in 1,500 steps with a third)
+     * @param symbolCopyShare       share of the copy streams that are alphabet symbols ({@link #THIRD} in every run
+     *                              so far); the rest are open-list values and prose windows, half each. Symbols alone
+     *                              teach a copy that does not carry over to other tokens (plug-and-play run P)
      */
     public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
                       float replyWeight, double nonceTopicShare, double echoShare, int alphabetStart,
