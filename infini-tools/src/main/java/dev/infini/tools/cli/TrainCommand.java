@@ -169,6 +169,13 @@ final class TrainCommand implements Callable<Integer> {
                     + " (--recall-data). Default: 0 with --stories, a third with --recall-data.")
     Double symbolCopyShare;
 
+    @Option(names = "--memory-copy-share", paramLabel = "F", defaultValue = "0",
+            description = "With --recall-data: the fraction of the copy sequences whose period is longer than a"
+                    + " segment (N + 1 to 3N tokens), so that every copied token must come back through the memory"
+                    + " rather than local attention; the rest repeat every N/8 to 2.5N tokens, mostly inside a"
+                    + " segment. Needs sequences of several segments (default: ${DEFAULT-VALUE}).")
+    double memoryCopyShare;
+
     @Option(names = "--stories", paramLabel = "FILE",
             description = "Continual pre-training on text the model already handles (issue 17): the stories of FILE"
                     + " (blank lines between them; e.g. from sample-stories) with passkey and copy sequences woven"
@@ -235,6 +242,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--symbol-copy-share is for --stories or --recall-data, whose copy streams it divides");
         }
+        if (memoryCopyShare != 0 && recallData == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--memory-copy-share is for --recall-data, whose copy streams it divides");
+        }
         TorchThreads.set(threads);
         ModelConfig scratch = init != null ? null : new ModelConfig("llama", hidden, intermediate, layers, heads, kvHeads,
                 hidden / heads, tokenizerVocab(), 1e-5, 10000.0, null, false, true, 1, Set.of(2), null);
@@ -247,7 +258,8 @@ final class TrainCommand implements Callable<Integer> {
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
                         proseShare, answerWeight, replyWeight, nonceTopicShare, echoShare, alphabetStart,
-                        alphabetDoubling, symbolCopyShare == null ? RecallData.Mix.THIRD : symbolCopyShare), device,
+                        alphabetDoubling, symbolCopyShare == null ? RecallData.Mix.THIRD : symbolCopyShare,
+                        memoryCopyShare), device,
                 distillFrom == null ? null : new TrainSettings.Distillation(distillFrom, distillWeight));
         StoryData.SymbolCopies symbols = new StoryData.SymbolCopies(symbolCopyShare == null ? 0 : symbolCopyShare,
                 alphabetStart, alphabetDoubling);

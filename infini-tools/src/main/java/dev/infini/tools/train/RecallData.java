@@ -56,23 +56,30 @@ public final class RecallData implements SequenceSource {
      * @param symbolCopyShare       share of the copy streams that are alphabet symbols ({@link #THIRD} in every run
      *                              so far); the rest are open-list values and prose windows, half each. Symbols alone
      *                              teach a copy that does not carry over to other tokens (plug-and-play run P)
+     * @param memoryCopyShare       share of the copy streams whose period is longer than a segment (N + 1 to 3N
+     *                              tokens), so that every copied token comes back through the memory (eq. 3), not
+     *                              local attention; the rest keep periods of N/8 to 2.5N, most of whose copies a
+     *                              head inside the segment can make (0 in every run before session 17)
      */
     public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
                       float replyWeight, double nonceTopicShare, double echoShare, int alphabetStart,
-                      long alphabetDoublingSteps, double symbolCopyShare) {
+                      long alphabetDoublingSteps, double symbolCopyShare, double memoryCopyShare) {
 
         /** A third of the copy streams symbols, a third values, a third prose. */
         public static final double THIRD = 1.0 / 3;
 
-        /** The mixture with {@link #THIRD} of the copy streams symbols. */
+        /** The mixture with {@link #THIRD} of the copy streams symbols and the periods of every copy stream mixed. */
         public Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
                    float replyWeight, double nonceTopicShare, double echoShare, int alphabetStart,
                    long alphabetDoublingSteps) {
             this(copy, associative, chat, passkey, prose, answerWeight, replyWeight, nonceTopicShare, echoShare,
-                    alphabetStart, alphabetDoublingSteps, THIRD);
+                    alphabetStart, alphabetDoublingSteps, THIRD, 0);
         }
 
         public Mix {
+            if (!(memoryCopyShare >= 0 && memoryCopyShare <= 1)) {
+                throw new IllegalArgumentException("the memory copy share must be in [0, 1], got " + memoryCopyShare);
+            }
             if (!(symbolCopyShare >= 0 && symbolCopyShare <= 1)) {
                 throw new IllegalArgumentException("the symbol copy share must be in [0, 1], got " + symbolCopyShare);
             }
@@ -451,12 +458,15 @@ public final class RecallData implements SequenceSource {
     }
 
     /**
-     * A copy stream with a period of N/8 to 2.5 N tokens (half of them inside one segment): alphabet symbols at
-     * {@link Mix#symbolCopyShare}, else open-list values or prose, half each; every token after the first period is a
-     * target.
+     * A copy stream with a period of N/8 to 2.5 N tokens (half of them inside one segment), or at
+     * {@link Mix#memoryCopyShare} of N + 1 to 3N tokens (every copy through the memory; a sequence shorter than two
+     * periods shortens it): alphabet symbols at {@link Mix#symbolCopyShare}, else open-list values or prose, half
+     * each; every token after the first period is a target.
      */
     TrainingData.Sample copy(SplittableRandom random, int length, long step) {
-        int period = Math.min(TrainingData.copyPeriod(random, segmentLength), length - 1);
+        int period = Math.min(random.nextDouble() < mix.memoryCopyShare()
+                ? segmentLength + 1 + random.nextInt(2 * segmentLength)
+                : TrainingData.copyPeriod(random, segmentLength), length - 1);
         int[] stream = random.nextDouble() < mix.symbolCopyShare() ? symbols(random, period, step)
                 : random.nextBoolean() ? values(random, period) : proseWindow(random, period);
         return repeat(stream, length);

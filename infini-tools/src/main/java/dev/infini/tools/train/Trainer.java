@@ -117,9 +117,10 @@ public final class Trainer {
                             settings.segmentLength(), settings.recallMix(), open, settings.proseTokens());
                     data = recall;
                     source = String.format("recall mixture (train parts of %s: %s), %.0f%% of the copies symbols of"
-                                    + " an alphabet of %d at this step", settings.recallData(),
-                            open.corpora(HeldOut.TRAIN), 100 * settings.recallMix().symbolCopyShare(),
-                            recall.alphabetSize(optimizer.step()));
+                                    + " an alphabet of %d at this step, %.0f%% longer than a segment",
+                            settings.recallData(), open.corpora(HeldOut.TRAIN),
+                            100 * settings.recallMix().symbolCopyShare(), recall.alphabetSize(optimizer.step()),
+                            100 * settings.recallMix().memoryCopyShare());
                 } else {
                     int[] prose = settings.proseTokens() > 0
                             ? ProseCorpus.tokens(tokenizer, ProseCorpus.texts(settings.corpus(),

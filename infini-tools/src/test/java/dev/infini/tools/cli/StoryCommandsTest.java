@@ -136,5 +136,9 @@ class StoryCommandsTest {
         assertThat(InfiniCli.run("train", "--tokenizer", SharedData.stories260k().toString(), "--symbol-copy-share",
                 "0.5", "--steps", "1", "-o", dir.resolve("no-stories").toString())).isNotZero();
         assertThat(console.err()).contains("--symbol-copy-share is for --stories or --recall-data");
+        assertThat(InfiniCli.run("train", "--init", SharedData.stories260k().toString(), "--stories",
+                stories.toString(), "--memory-copy-share", "0.5", "--steps", "1", "-o",
+                dir.resolve("memory-copies").toString())).isNotZero();
+        assertThat(console.err()).contains("--memory-copy-share is for --recall-data");
     }
 }

@@ -281,7 +281,7 @@ class RecallDataTest {
         Arrays.stream(data.alphabet(), 0, 16).forEach(first::add);
         for (double share : new double[] {1, 0}) {
             RecallData mix = new RecallData(tokenizer, 1, 2, 512, N,
-                    new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0, 16, 100, share), open, 100_000);
+                    new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0, 16, 100, share, 0), open, 100_000);
             SplittableRandom random = new SplittableRandom(6);
             int symbolStreams = 0;
             int valueStreams = 0;
@@ -304,8 +304,49 @@ class RecallDataTest {
                 assertThat(symbolStreams).isLessThan(200 - valueStreams);
             }
         }
-        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 1.2))
+        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 1.2, 0))
                 .hasMessageContaining("symbol copy share must be in [0, 1]");
+    }
+
+    @Test
+    void theMemoryCopyShareDecidesWhichCopyStreamsRepeatOnlyBeyondTheSegment() {
+        for (double share : new double[] {1, 0}) {
+            RecallData mix = new RecallData(tokenizer, 1, 2, 512, N, new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT,
+                    REPLY_WEIGHT, 0, 0, 16, 100, RecallData.Mix.THIRD, share), open, 100_000);
+            SplittableRandom random = new SplittableRandom(8);
+            int beyond = 0;
+            for (int i = 0; i < 200; i++) {
+                int[] ids = mix.copy(random, LENGTH, 0).ids();
+                int period = periodOf(ids);
+                if (period > N) {
+                    beyond++;
+                    // no token's copy source lies in its own segment: local attention cannot make the copy
+                    assertThat(period).isLessThanOrEqualTo(3 * N);
+                }
+            }
+            if (share == 1) {
+                assertThat(beyond).isEqualTo(200);
+            } else {
+                // periods of N/8 to 2.5N: some beyond the segment, most not
+                assertThat(beyond).isBetween(40, 120);
+            }
+        }
+        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 0.5, -0.5))
+                .hasMessageContaining("memory copy share must be in [0, 1]");
+    }
+
+    /** The shortest period with which the tokens after BOS repeat. */
+    private static int periodOf(int[] ids) {
+        for (int period = 1; period < ids.length - 1; period++) {
+            boolean repeats = true;
+            for (int t = 1 + period; t < ids.length && repeats; t++) {
+                repeats = ids[t] == ids[t - period];
+            }
+            if (repeats) {
+                return period;
+            }
+        }
+        return ids.length - 1;
     }
 
     @Test
