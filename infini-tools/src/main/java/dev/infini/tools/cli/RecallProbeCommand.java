@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 /** {@code infini recall-probe}: the teacher-forced loss of every kind of recall training sequence. */
 @Command(name = "recall-probe", mixinStandardHelpOptions = true,
         description = {"How far general recall has come: nats per target of copy streams (16 symbols, the whole"
-                + " vocabulary, open-list values; within a segment and across segments), associative recall, chats"
+                + " vocabulary, open-list values; periods of 24, 100 and 1.5 N tokens, those longer than a segment"
+                + " copied only through the memory), associative recall, chats"
                 + " of the train and the held-out test part, and the passkey over prose. Near 0 means copied;"
                 + " ln(alphabet) means guessed."})
 final class RecallProbeCommand implements Callable<Integer> {

@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * How far general recall has come, through the inference engine: the teacher-forced loss of each kind of
  * {@link RecallData} sequence on its targets. Copy streams of a small alphabet, of the whole vocabulary and of
- * open-list values, within a segment (period 24) and across segments (period 100), show whether a copy head has formed
- * and how far the curriculum has carried it; associative recall, chats of the train part and of the held-out test
+ * open-list values with periods of 24, 100 and 1.5 N tokens show whether a copy head has formed and how far the
+ * curriculum has carried it; a period longer than the segment N (marked "through the memory") leaves local attention
+ * nothing to copy from, so only M and z can make those copies. Associative recall, chats of the train part and of the held-out test
  * part, and the passkey over prose score only the answer's value tokens. A copy target a model has learned to copy
  * costs near 0 nats; a guess among the alphabet costs its log size.
  */
@@ -42,19 +44,30 @@ public final class RecallProbe {
     /** Scores {@code n} sequences of {@code length} tokens of every kind. */
     public List<Row> run(int n, int length, long seed) {
         List<Row> rows = new ArrayList<>();
-        for (int period : new int[] {24, 100}) {
-            rows.add(score("copy, 16 symbols, period " + period, n, seed,
-                    r -> data.repeat(data.symbols(r, period, 0), length), false));
-            rows.add(score("copy, whole vocabulary, period " + period, n, seed,
-                    r -> data.repeat(data.symbols(r, period, 100), length), false));
-            rows.add(score("copy, open-list values, period " + period, n, seed,
-                    r -> data.repeat(data.values(r, period), length), false));
+        int segment = model.segmentLength();
+        for (int period : IntStream.of(24, 100, segment + segment / 2).distinct().toArray()) {
+            String where = period > segment ? " (through the memory)" : "";
+            rows.add(score("copy, 16 symbols, period " + period + where, n, seed,
+                    r -> copy(data.symbols(r, period, 0), length), false));
+            rows.add(score("copy, whole vocabulary, period " + period + where, n, seed,
+                    r -> copy(data.symbols(r, period, 100), length), false));
+            rows.add(score("copy, open-list values, period " + period + where, n, seed,
+                    r -> copy(data.values(r, period), length), false));
         }
         rows.add(score("associative recall, whole vocabulary", n, seed, r -> data.associative(r, length, 100), false));
         rows.add(score("chat, train part (answer value)", n, seed, r -> data.chat(r, length), true));
         rows.add(score("chat, held-out test part (answer value)", n, seed, r -> data.validation(r, length), true));
         rows.add(score("passkey over prose (key)", n, seed, r -> data.passkey(r, length), true));
         return rows;
+    }
+
+    /** The stream repeated over the sequence; refused when the sequence cannot hold it twice (no target). */
+    private TrainingData.Sample copy(int[] stream, int length) {
+        if (length <= stream.length) {
+            throw new IllegalArgumentException("a sequence of " + length + " tokens cannot hold a period of "
+                    + stream.length + " twice: use longer sequences");
+        }
+        return data.repeat(stream, length);
     }
 
     private Row score(String kind, int n, long seed, Function<SplittableRandom, TrainingData.Sample> draw,

@@ -26,7 +26,7 @@ class RecallProbeTest {
         EngineOptions options = EngineOptions.builder().device("cpu").segmentLength(32).gateInit(0f).build();
         try (InfiniModel model = InfiniModel.load(SharedData.stories260k(), options)) {
             List<RecallProbe.Row> rows = new RecallProbe(model, open, 20_000).run(1, 12 * 32, 1);
-            assertThat(rows).hasSize(10).allSatisfy(r -> {
+            assertThat(rows).hasSize(13).allSatisfy(r -> {
                 assertThat(r.targets()).as(r.kind()).isPositive();
                 assertThat(r.nll()).as(r.kind()).isFinite().isPositive();
             });
@@ -35,6 +35,8 @@ class RecallProbeTest {
             assertThat(whole.kind()).isEqualTo("copy, whole vocabulary, period 24");
             assertThat(whole.nll()).isGreaterThan(Math.log(16));
             assertThat(RecallProbe.table(rows)).contains("| copy, 16 symbols, period 24 |",
+                    "| copy, 16 symbols, period 100 (through the memory) |",
+                    "| copy, open-list values, period 48 (through the memory) |",
                     "| chat, held-out test part (answer value) |").doesNotContain("not scored");
 
             // sequences too short for a held-out chat (it asks three segments after the facts): that row says why,
@@ -46,7 +48,9 @@ class RecallProbeTest {
             assertThat(chat.skipped()).contains("use more segments per sequence");
             assertThat(brief.get(0).targets()).isPositive();
             assertThat(RecallProbe.table(brief)).contains("| chat, held-out test part (answer value) | 0 | – | – |",
-                    "not scored: chat, held-out test part (answer value): a sequence of 96 tokens");
+                    "not scored: chat, held-out test part (answer value): a sequence of 96 tokens",
+                    "not scored: copy, 16 symbols, period 100 (through the memory): a sequence of 96 tokens cannot"
+                            + " hold a period of 100 twice");
         }
     }
 }
