@@ -170,10 +170,10 @@ final class TrainCommand implements Callable<Integer> {
     Double symbolCopyShare;
 
     @Option(names = "--memory-copy-share", paramLabel = "F", defaultValue = "0",
-            description = "With --recall-data: the fraction of the copy sequences whose period is longer than a"
-                    + " segment (N + 1 to 3N tokens), so that every copied token must come back through the memory"
-                    + " rather than local attention; the rest repeat every N/8 to 2.5N tokens, mostly inside a"
-                    + " segment. Needs sequences of several segments (default: ${DEFAULT-VALUE}).")
+            description = "The fraction of the copy sequences (--copy-share) whose period is longer than a segment"
+                    + " (N + 1 to 3N tokens), so that every copied token must come back through the memory rather"
+                    + " than local attention; the rest repeat every N/8 to 2.5N tokens, mostly inside a segment."
+                    + " Needs sequences of several segments (default: ${DEFAULT-VALUE}).")
     double memoryCopyShare;
 
     @Option(names = "--stories", paramLabel = "FILE",
@@ -242,10 +242,6 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--symbol-copy-share is for --stories or --recall-data, whose copy streams it divides");
         }
-        if (memoryCopyShare != 0 && recallData == null) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--memory-copy-share is for --recall-data, whose copy streams it divides");
-        }
         TorchThreads.set(threads);
         ModelConfig scratch = init != null ? null : new ModelConfig("llama", hidden, intermediate, layers, heads, kvHeads,
                 hidden / heads, tokenizerVocab(), 1e-5, 10000.0, null, false, true, 1, Set.of(2), null);
@@ -253,7 +249,7 @@ final class TrainCommand implements Callable<Integer> {
                 gateInit, steps, batch, minSegments, maxSegments, learningRate, warmup, minLrRatio,
                 new AdamW.Settings(0.9, 0.95, 1e-8, weightDecay, gateLrMultiplier, clip),
                 new TrainingData.Mix(passkeyShare, chatShare, proseShare, answerWeight, keyDigits, earlierFraction,
-                        copyShare),
+                        copyShare, memoryCopyShare),
                 corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
                 evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,

@@ -464,9 +464,7 @@ public final class RecallData implements SequenceSource {
      * each; every token after the first period is a target.
      */
     TrainingData.Sample copy(SplittableRandom random, int length, long step) {
-        int period = Math.min(random.nextDouble() < mix.memoryCopyShare()
-                ? segmentLength + 1 + random.nextInt(2 * segmentLength)
-                : TrainingData.copyPeriod(random, segmentLength), length - 1);
+        int period = Math.min(TrainingData.copyPeriod(random, segmentLength, mix.memoryCopyShare()), length - 1);
         int[] stream = random.nextDouble() < mix.symbolCopyShare() ? symbols(random, period, step)
                 : random.nextBoolean() ? values(random, period) : proseWindow(random, period);
         return repeat(stream, length);

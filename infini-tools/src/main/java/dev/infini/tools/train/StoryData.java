@@ -139,7 +139,7 @@ public final class StoryData implements SequenceSource {
             return storyWindow(random, length);
         }
         if (alphabet != null && random.nextDouble() < symbolCopies.share()) {
-            int period = Math.min(TrainingData.copyPeriod(random, segmentLength), length - 1);
+            int period = Math.min(TrainingData.copyPeriod(random, segmentLength, mix.memoryCopyShare()), length - 1);
             return TrainingData.repeat(bos, alphabet.draw(random, period, step), length);
         }
         return data.copy(random, length);
@@ -186,8 +186,10 @@ public final class StoryData implements SequenceSource {
 
     @Override
     public String toString() {
-        return alphabet == null ? String.format("%,d story tokens", stream.length)
+        String copies = mix.memoryCopyShare() > 0
+                ? String.format(", %.0f%% of the copies longer than a segment", 100 * mix.memoryCopyShare()) : "";
+        return (alphabet == null ? String.format("%,d story tokens", stream.length)
                 : String.format("%,d story tokens, %.0f%% of the copies symbols of an alphabet of %d at step 0",
-                stream.length, 100 * symbolCopies.share(), alphabet.size(0));
+                stream.length, 100 * symbolCopies.share(), alphabet.size(0))) + copies;
     }
 }

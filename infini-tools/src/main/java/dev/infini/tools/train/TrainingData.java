@@ -27,12 +27,27 @@ public final class TrainingData implements SequenceSource {
     /**
      * Mixture and emphasis.
      *
-     * @param copy share of copy sequences: chat words, digit keys, prose windows or shuffled prose tokens repeating
-     *             with a period, some shorter than a segment (local copying) and some longer (copying through the
-     *             memory), every repeated token a target
+     * @param copy            share of copy sequences: chat words, digit keys, prose windows or shuffled prose tokens
+     *                        repeating with a period, some shorter than a segment (local copying) and some longer
+     *                        (copying through the memory), every repeated token a target
+     * @param memoryCopyShare share of the copy streams whose period is longer than a segment (N + 1 to 3N tokens), so
+     *                        that local attention has nothing to copy from and only the memory (eq. 3) can make the
+     *                        copy ({@link #copyPeriod(SplittableRandom, int, double)})
      */
     public record Mix(double passkey, double chat, double prose, float answerWeight, int keyDigits,
-                      double earlierSegmentFraction, double copy) {
+                      double earlierSegmentFraction, double copy, double memoryCopyShare) {
+
+        /** The mixture with the periods of every copy stream mixed ({@code memoryCopyShare} 0). */
+        public Mix(double passkey, double chat, double prose, float answerWeight, int keyDigits,
+                   double earlierSegmentFraction, double copy) {
+            this(passkey, chat, prose, answerWeight, keyDigits, earlierSegmentFraction, copy, 0);
+        }
+
+        public Mix {
+            if (!(memoryCopyShare >= 0 && memoryCopyShare <= 1)) {
+                throw new IllegalArgumentException("the memory copy share must be in [0, 1], got " + memoryCopyShare);
+            }
+        }
     }
 
     private final InfiniTokenizer tokenizer;
@@ -271,7 +286,7 @@ public final class TrainingData implements SequenceSource {
      * language model could predict, so only copying lowers their loss); without prose, the other half are digit keys.
      */
     public Sample copy(SplittableRandom random, int length) {
-        int period = copyPeriod(random, segmentLength);
+        int period = copyPeriod(random, segmentLength, mix.memoryCopyShare());
         int[] ids = new int[length + 1];
         int first = Math.min(period, length); // the first period, cut when the sequence is shorter
         // half the streams are chat words, the rest digits, a prose window or shuffled prose (the last two need prose)
@@ -311,11 +326,16 @@ public final class TrainingData implements SequenceSource {
     }
 
     /**
-     * The period of a copy stream: half the streams repeat inside a segment (N/8 to N/2 tokens: copying from the open
-     * segment, the induction task a small model learns in a few hundred steps), the others with a period of half to
-     * two and a half segments (mostly through the memory).
+     * The period of a copy stream. At {@code memoryShare} it is N + 1 to 3N tokens: every copy's source then lies in an
+     * earlier segment, reachable only through the memory. Otherwise half the streams repeat inside a segment (N/8 to
+     * N/2 tokens: copying from the open segment, the induction task a small model learns in a few hundred steps), the
+     * others with a period of half to two and a half segments (some copies inside the segment, most through the
+     * memory). A share of 0 draws nothing for it, so runs without it keep their sequences.
      */
-    static int copyPeriod(SplittableRandom random, int segmentLength) {
+    static int copyPeriod(SplittableRandom random, int segmentLength, double memoryShare) {
+        if (memoryShare > 0 && random.nextDouble() < memoryShare) {
+            return segmentLength + 1 + random.nextInt(2 * segmentLength);
+        }
         int shortest = Math.max(2, segmentLength / 8);
         return random.nextBoolean() ? shortest + random.nextInt(Math.max(1, segmentLength / 2 - shortest))
                 : segmentLength / 2 + random.nextInt(2 * segmentLength + 1);

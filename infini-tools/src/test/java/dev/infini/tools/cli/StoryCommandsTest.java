@@ -121,14 +121,16 @@ class StoryCommandsTest {
         List<String> args = List.of("train", "--init", SharedData.stories260k().toString(), "--stories",
                 stories.toString(), "--distill-from", SharedData.stories260k().toString(), "--segment-length", "64",
                 "--steps", "2", "--batch", "2", "--min-segments", "4", "--max-segments", "4", "--passkey-share",
-                "0.3", "--prose-share", "0.5", "--copy-share", "0.2", "--symbol-copy-share", "1", "--alphabet-start",
+                "0.3", "--prose-share", "0.5", "--copy-share", "0.2", "--symbol-copy-share", "1",
+                "--memory-copy-share", "0.5", "--alphabet-start",
                 "16", "--alphabet-doubling", "1000000", "--chat-share", "0", "--warmup", "1", "--log-every", "1",
                 "--eval-every", "2", "--val-segments", "4", "--val-size", "2", "--threads", "1");
         List<String> distilled = new java.util.ArrayList<>(args);
         distilled.addAll(List.of("--distill-weight", "0.7", "-o", dir.resolve("run").toString()));
         assertThat(InfiniCli.run(distilled.toArray(new String[0]))).isZero();
         assertThat(console.out()).contains("prose distilled from " + SharedData.stories260k(),
-                "teacher's share 0.70", "100% of the copies symbols of an alphabet of 16", "step 2/2");
+                "teacher's share 0.70", "100% of the copies symbols of an alphabet of 16",
+                "50% of the copies longer than a segment", "step 2/2");
         List<String> whole = new java.util.ArrayList<>(args);
         whole.addAll(List.of("--distill-weight", "1.5", "-o", dir.resolve("refused").toString()));
         assertThat(InfiniCli.run(whole.toArray(new String[0]))).isNotZero();
@@ -136,9 +138,5 @@ class StoryCommandsTest {
         assertThat(InfiniCli.run("train", "--tokenizer", SharedData.stories260k().toString(), "--symbol-copy-share",
                 "0.5", "--steps", "1", "-o", dir.resolve("no-stories").toString())).isNotZero();
         assertThat(console.err()).contains("--symbol-copy-share is for --stories or --recall-data");
-        assertThat(InfiniCli.run("train", "--init", SharedData.stories260k().toString(), "--stories",
-                stories.toString(), "--memory-copy-share", "0.5", "--steps", "1", "-o",
-                dir.resolve("memory-copies").toString())).isNotZero();
-        assertThat(console.err()).contains("--memory-copy-share is for --recall-data");
     }
 }

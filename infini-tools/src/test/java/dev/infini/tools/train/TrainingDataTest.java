@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TrainingDataTest {
 
@@ -143,6 +144,28 @@ class TrainingDataTest {
         assertThat(windowStreams).isBetween(6, 30);
         assertThat(shuffledStreams).isBetween(6, 30);
         assertThat(localStreams).as("streams that repeat inside one segment").isBetween(35, 65);
+    }
+
+    @Test
+    void aMemoryCopyShareOfOneGivesEveryCopyASourceInAnEarlierSegment() {
+        TrainingData throughMemory = new TrainingData(tokenizer, 1, 2, N,
+                new TrainingData.Mix(0, 0, 0, 5f, 5, 0.9, 1, 1), new int[0]);
+        SplittableRandom random = new SplittableRandom(4);
+        for (int i = 0; i < 100; i++) {
+            int length = 8 * N;
+            TrainingData.Sample s = throughMemory.copy(random, length);
+            int period = 0;
+            while (s.weights()[period] == 0f) {
+                period++;
+            }
+            // a period longer than the segment: the token a period back is never in the open segment
+            assertThat(period).isBetween(N + 1, 3 * N);
+            for (int t = period; t < length; t++) {
+                assertThat(s.ids()[t + 1]).isEqualTo(s.ids()[t + 1 - period]);
+            }
+        }
+        assertThatThrownBy(() -> new TrainingData.Mix(0, 0, 0, 5f, 5, 0.9, 1, 1.5))
+                .hasMessageContaining("memory copy share must be in [0, 1]");
     }
 
     /** Whether stream[from..] is chat slot words one after another, the last one possibly cut by the stream's end. */
