@@ -21,13 +21,15 @@ import java.util.concurrent.Callable;
  * With a very negative β the memory's share sigmoid(β) is nil and the converted model computes what the original
  * does with segment-local attention; β = 0 mixes memory and local attention half and half. {@code train --init}
  * does the same conversion in memory before continuing training; this command writes it out, to evaluate or ship
- * the starting point. Weights are written as float32 (F16 and BF16 checkpoints are widened when read); a checkpoint
- * that ties its head to the embeddings yet stores {@code lm_head.weight} as well loses that copy, which the engine
+ * the starting point. Run on an Infini checkpoint it keeps its gates, segment length and update rule (unless told
+ * otherwise), which with {@code --dtype F16} or {@code BF16} stores a trained model at half its bytes. Weights are
+ * written as float32 unless {@code --dtype} says otherwise; a checkpoint that ties its head to the embeddings yet stores {@code lm_head.weight} as well loses that copy, which the engine
  * never reads.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Add Infini-attention to a plain Hugging Face Llama/Mistral/Qwen2 checkpoint: every weight kept,"
-                + " memory gates added, infini_attention written to config.json. Weights are written as float32."})
+                + " memory gates added, infini_attention written to config.json. On an Infini checkpoint its gates and"
+                + " settings are kept: with --dtype F16 or BF16 this stores a trained model at half its bytes."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "The checkpoint to convert (config.json,"
@@ -38,13 +40,20 @@ final class ConvertCommand implements Callable<Integer> {
             + " converted checkpoint (not the input folder).")
     Path output;
 
-    @Option(names = "--segment-length", defaultValue = "2048", paramLabel = "N",
-            description = "N, tokens per segment (default: ${DEFAULT-VALUE}).")
-    int segmentLength;
+    @Option(names = "--segment-length", paramLabel = "N",
+            description = "N, tokens per segment (default: the checkpoint's own when it is an Infini checkpoint, else"
+                    + " 2048).")
+    Integer segmentLength;
 
-    @Option(names = "--memory-update", defaultValue = "delta", paramLabel = "linear|delta",
-            description = "Memory update rule (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--memory-update", paramLabel = "linear|delta",
+            description = "Memory update rule (default: the checkpoint's own when it is an Infini checkpoint, else"
+                    + " delta).")
     MemoryUpdate memoryUpdate;
+
+    @Option(names = "--dtype", defaultValue = "F32", paramLabel = "F32|F16|BF16",
+            description = "How the weights are stored: F32, or F16 / BF16 at half the bytes (the engine loads all"
+                    + " three; decode widens 16-bit weights as it reads them). Default: ${DEFAULT-VALUE}.")
+    String dtype;
 
     @Option(names = "--gate-init", defaultValue = "0", paramLabel = "BETA", description = "β of the added gates;"
             + " sigmoid(β) is the memory's share, so 0 is half and -30 none (default: ${DEFAULT-VALUE}). Gates the"
@@ -61,17 +70,25 @@ final class ConvertCommand implements Callable<Integer> {
             System.err.println("error: write the converted checkpoint to another folder than " + input);
             return 2;
         }
-        if (segmentLength < 1) {
-            System.err.println("error: --segment-length must be positive, got " + segmentLength);
+        String storage = dtype.toUpperCase(java.util.Locale.ROOT);
+        if (!java.util.List.of("F32", "F16", "BF16").contains(storage)) {
+            System.err.println("error: --dtype must be F32, F16 or BF16, got " + dtype);
+            return 2;
+        }
+        ModelConfig.InfiniSettings own = ModelConfig.read(input).infini();
+        int n = segmentLength != null ? segmentLength : own != null ? own.segmentLength() : 2048;
+        MemoryUpdate update = memoryUpdate != null ? memoryUpdate : own != null ? own.memoryUpdate() : MemoryUpdate.DELTA;
+        if (n < 1) {
+            System.err.println("error: --segment-length must be positive, got " + n);
             return 2;
         }
         try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
              TrainableModel model = TrainableModel.fromCheckpoint(root, input,
-                     new ModelConfig.InfiniSettings(segmentLength, memoryUpdate), gateInit)) {
-            model.save(output, input);
-            System.out.printf("%s: %,d parameters (%d layers x %d heads of gates at beta %s), segment %d, %s update%n",
-                    output, model.parameterCount(), model.config().numLayers(), model.config().numHeads(), gateInit,
-                    segmentLength, memoryUpdate.jsonName());
+                     new ModelConfig.InfiniSettings(n, update), gateInit)) {
+            model.save(output, input, storage);
+            System.out.printf("%s: %,d parameters in %s (%d layers x %d heads of gates%s), segment %d, %s update%n",
+                    output, model.parameterCount(), storage, model.config().numLayers(), model.config().numHeads(),
+                    own != null ? ", kept" : " at beta " + gateInit, n, update.jsonName());
         }
         return 0;
     }

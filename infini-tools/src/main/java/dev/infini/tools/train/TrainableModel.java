@@ -453,19 +453,33 @@ public final class TrainableModel implements AutoCloseable {
     }
 
     /**
-     * Writes an engine checkpoint: config.json (with {@code infini_attention}), model.safetensors, and the tokenizer
-     * files copied from {@code tokenizerDir}. Files are replaced only once written.
+     * Writes an engine checkpoint in float32: config.json (with {@code infini_attention}), model.safetensors, and the
+     * tokenizer files copied from {@code tokenizerDir}. Files are replaced only once written.
      */
     public void save(Path dir, Path tokenizerDir) throws IOException {
+        save(dir, tokenizerDir, "F32");
+    }
+
+    /**
+     * {@link #save(Path, Path)} with the weights stored in {@code dtype}: F32, F16 (half the bytes, rounded to
+     * nearest) or BF16 (half the bytes, float32's range); config.json's {@code torch_dtype} says which.
+     */
+    public void save(Path dir, Path tokenizerDir, String dtype) throws IOException {
         Files.createDirectories(dir);
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             tensors.put(e.getKey(), new SafetensorsWriter.Tensor(e.getValue().getShape().getShape(),
                     e.getValue().toFloatArray()));
         }
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"), dtype);
+        com.google.gson.JsonObject json = config.toJson();
+        json.addProperty("torch_dtype", switch (dtype) {
+            case "F16" -> "float16";
+            case "BF16" -> "bfloat16";
+            default -> "float32";
+        });
         writeAtomically(dir.resolve("config.json"), new com.google.gson.GsonBuilder().setPrettyPrinting().create()
-                .toJson(config.toJson()));
+                .toJson(json));
         for (String file : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
             Path source = tokenizerDir.resolve(file);
             if (Files.isRegularFile(source) && !source.toAbsolutePath().normalize()

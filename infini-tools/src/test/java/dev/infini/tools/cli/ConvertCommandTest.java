@@ -110,6 +110,42 @@ class ConvertCommandTest {
     }
 
     @Test
+    void storesAtSixteenBitsOnRequestAndKeepsAnInfiniCheckpointsOwnSettings(@TempDir Path out) throws Exception {
+        Path bf16 = out.resolve("bf16");
+        assertThat(InfiniCli.run("convert", SharedData.stories260k().toString(), "-o", bf16.toString(),
+                "--segment-length", String.valueOf(N), "--gate-init", "-30", "--dtype", "bf16")).isZero();
+        Checkpoint original = Checkpoint.open(SharedData.stories260k());
+        Checkpoint stored = Checkpoint.open(bf16);
+        String name = "model.layers.0.self_attn.q_proj.weight";
+        long[] shape = original.info(name).shape();
+        assertThat(stored.info(name).dtype()).isEqualTo("BF16");
+        assertThat(stored.info(name).bytes()).isEqualTo(original.info(name).bytes() / 2);
+        float[] full = toArray(original.readFloats(name, shape));
+        float[] half = toArray(stored.readFloats(name, shape));
+        for (int i = 0; i < full.length; i++) {
+            // BF16 keeps 8 significant bits: rounded to nearest, within half a unit of the last, 2^-8 of the value
+            assertThat(half[i]).isCloseTo(full[i], org.assertj.core.data.Offset.offset(Math.abs(full[i]) / 256));
+        }
+        assertThat(JsonParser.parseString(Files.readString(bf16.resolve("config.json"))).getAsJsonObject()
+                .get("torch_dtype").getAsString()).isEqualTo("bfloat16");
+
+        // converting an Infini checkpoint again keeps its segments, update rule and gates unless told otherwise
+        Path f16 = out.resolve("f16");
+        assertThat(InfiniCli.run("convert", bf16.toString(), "-o", f16.toString(), "--dtype", "F16")).isZero();
+        JsonObject config = JsonParser.parseString(Files.readString(f16.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.getAsJsonObject("infini_attention").get("segment_length").getAsInt()).isEqualTo(N);
+        assertThat(config.get("torch_dtype").getAsString()).isEqualTo("float16");
+        Checkpoint again = Checkpoint.open(f16);
+        String gate = "model.layers.0." + LlamaLayout.MEMORY_GATE;
+        assertThat(again.info(gate).dtype()).isEqualTo("F16");
+        assertThat(toArray(again.readFloats(gate, 8))).containsOnly(-30f);
+
+        assertThat(InfiniCli.run("convert", bf16.toString(), "-o", out.resolve("fp8").toString(), "--dtype", "fp8"))
+                .isEqualTo(2);
+        assertThat(out.resolve("fp8")).doesNotExist();
+    }
+
+    @Test
     void refusesToWriteOverItsInput() {
         assertThat(InfiniCli.run("convert", SharedData.stories260k().toString(), "-o",
                 SharedData.stories260k().toString())).isEqualTo(2);
