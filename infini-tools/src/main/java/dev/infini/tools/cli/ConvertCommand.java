@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
  * does the same conversion in memory before continuing training; this command writes it out, to evaluate or ship
  * the starting point. Run on an Infini checkpoint it keeps its gates, segment length and update rule (unless told
  * otherwise), which with {@code --dtype F16} or {@code BF16} stores a trained model at half its bytes. Weights are
- * written as float32 unless {@code --dtype} says otherwise; a checkpoint that ties its head to the embeddings yet stores {@code lm_head.weight} as well loses that copy, which the engine
- * never reads.
+ * written as float32 unless {@code --dtype} says otherwise; a checkpoint that ties its head to the embeddings yet
+ * stores {@code lm_head.weight} as well loses that copy, which the engine never reads.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Add Infini-attention to a plain Hugging Face Llama/Mistral/Qwen2 checkpoint: every weight kept,"
@@ -77,7 +77,8 @@ final class ConvertCommand implements Callable<Integer> {
         }
         ModelConfig.InfiniSettings own = ModelConfig.read(input).infini();
         int n = segmentLength != null ? segmentLength : own != null ? own.segmentLength() : 2048;
-        MemoryUpdate update = memoryUpdate != null ? memoryUpdate : own != null ? own.memoryUpdate() : MemoryUpdate.DELTA;
+        MemoryUpdate update = memoryUpdate != null ? memoryUpdate
+                : own != null ? own.memoryUpdate() : MemoryUpdate.DELTA;
         if (n < 1) {
             System.err.println("error: --segment-length must be positive, got " + n);
             return 2;

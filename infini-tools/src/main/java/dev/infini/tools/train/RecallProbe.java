@@ -17,9 +17,9 @@ import java.util.stream.IntStream;
  * {@link RecallData} sequence on its targets. Copy streams of a small alphabet, of the whole vocabulary and of
  * open-list values with periods of 24, 100 and 1.5 N tokens show whether a copy head has formed and how far the
  * curriculum has carried it; a period longer than the segment N (marked "through the memory") leaves local attention
- * nothing to copy from, so only M and z can make those copies. Associative recall, chats of the train part and of the held-out test
- * part, and the passkey over prose score only the answer's value tokens. A copy target a model has learned to copy
- * costs near 0 nats; a guess among the alphabet costs its log size.
+ * nothing to copy from, so only M and z can make those copies. Associative recall, chats of the train part and of
+ * the held-out test part, and the passkey over prose score only the answer's value tokens. A copy target a model has
+ * learned to copy costs near 0 nats; a guess among the alphabet costs its log size.
  */
 public final class RecallProbe {
 

@@ -281,7 +281,8 @@ class RecallDataTest {
         Arrays.stream(data.alphabet(), 0, 16).forEach(first::add);
         for (double share : new double[] {1, 0}) {
             RecallData mix = new RecallData(tokenizer, 1, 2, 512, N,
-                    new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0, 16, 100, share, 0), open, 100_000);
+                    new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0, 16, 100, share, 0), open,
+                    100_000);
             SplittableRandom random = new SplittableRandom(6);
             int symbolStreams = 0;
             int valueStreams = 0;
