@@ -163,11 +163,7 @@ public final class RandomCheckpoint {
             SafetensorsWriter.writeCheckpoint(tmp, specs, maxShardBytes, Map.of("format", "pt"),
                     (spec, out) -> writeRandom(spec, out, written, total, listener));
             JsonObject json = config.toJson();
-            json.addProperty("torch_dtype", switch (dtype) {
-                case "F16" -> "float16";
-                case "BF16" -> "bfloat16";
-                default -> "float32";
-            });
+            json.addProperty("torch_dtype", SafetensorsWriter.torchDtype(dtype));
             // config.json last: a folder with a config is a folder with everything
             Files.writeString(tmp.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json),
                     StandardCharsets.UTF_8);

@@ -261,6 +261,15 @@ public final class SafetensorsWriter implements Closeable {
 
     // ---- whole files and checkpoint folders ----
 
+    /** config.json's {@code torch_dtype} for a safetensors dtype: float16, bfloat16 or float32. */
+    public static String torchDtype(String dtype) {
+        return switch (dtype) {
+            case "F16" -> "float16";
+            case "BF16" -> "bfloat16";
+            default -> "float32";
+        };
+    }
+
     /** Writes float32 tensors, in the given order, as one file. */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         write(file, tensors, metadata, "F32");

@@ -473,11 +473,7 @@ public final class TrainableModel implements AutoCloseable {
         }
         SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"), dtype);
         com.google.gson.JsonObject json = config.toJson();
-        json.addProperty("torch_dtype", switch (dtype) {
-            case "F16" -> "float16";
-            case "BF16" -> "bfloat16";
-            default -> "float32";
-        });
+        json.addProperty("torch_dtype", SafetensorsWriter.torchDtype(dtype));
         writeAtomically(dir.resolve("config.json"), new com.google.gson.GsonBuilder().setPrettyPrinting().create()
                 .toJson(json));
         for (String file : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
