@@ -5,6 +5,7 @@ import dev.infini.engine.config.MemoryUpdate;
 import dev.infini.engine.config.ModelConfig;
 import dev.infini.tools.train.TrainableModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,10 +51,8 @@ final class ConvertCommand implements Callable<Integer> {
                     + " delta).")
     MemoryUpdate memoryUpdate;
 
-    @Option(names = "--dtype", defaultValue = "F32", paramLabel = "F32|F16|BF16",
-            description = "How the weights are stored: F32, or F16 / BF16 at half the bytes (the engine loads all"
-                    + " three; decode widens 16-bit weights as it reads them). Default: ${DEFAULT-VALUE}.")
-    String dtype;
+    @Mixin
+    StorageOptions storage;
 
     @Option(names = "--gate-init", defaultValue = "0", paramLabel = "BETA", description = "β of the added gates;"
             + " sigmoid(β) is the memory's share, so 0 is half and -30 none (default: ${DEFAULT-VALUE}). Gates the"
@@ -70,9 +69,11 @@ final class ConvertCommand implements Callable<Integer> {
             System.err.println("error: write the converted checkpoint to another folder than " + input);
             return 2;
         }
-        String storage = dtype.toUpperCase(java.util.Locale.ROOT);
-        if (!java.util.List.of("F32", "F16", "BF16").contains(storage)) {
-            System.err.println("error: --dtype must be F32, F16 or BF16, got " + dtype);
+        String dtype;
+        try {
+            dtype = storage.dtype();
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
             return 2;
         }
         ModelConfig.InfiniSettings own = ModelConfig.read(input).infini();
@@ -86,9 +87,9 @@ final class ConvertCommand implements Callable<Integer> {
         try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
              TrainableModel model = TrainableModel.fromCheckpoint(root, input,
                      new ModelConfig.InfiniSettings(n, update), gateInit)) {
-            model.save(output, input, storage);
+            model.save(output, input, dtype);
             System.out.printf("%s: %,d parameters in %s (%d layers x %d heads of gates%s), segment %d, %s update%n",
-                    output, model.parameterCount(), storage, model.config().numLayers(), model.config().numHeads(),
+                    output, model.parameterCount(), dtype, model.config().numLayers(), model.config().numHeads(),
                     own != null ? ", kept" : " at beta " + gateInit, n, update.jsonName());
         }
         return 0;

@@ -25,6 +25,7 @@ import picocli.CommandLine;
                 HeldOutTextCommand.class,
                 SampleStoriesCommand.class,
                 ConvertCommand.class,
+                AverageCommand.class,
                 StoryPerplexityCommand.class,
         })
 public final class InfiniCli implements Runnable {

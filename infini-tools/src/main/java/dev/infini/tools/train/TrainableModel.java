@@ -19,6 +19,7 @@ import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.tools.checkpoint.SafetensorsWriter;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,51 @@ public final class TrainableModel implements AutoCloseable {
             } else {
                 params.put(name, manager.create(checkpoint.readFloats(name, shape), new Shape(shape)));
             }
+        }
+        return new TrainableModel(config, manager, params);
+    }
+
+    /**
+     * The element-wise mean of checkpoints of one model: stochastic weight averaging (Izmailov et al., 2018).
+     * Checkpoints a few hundred steps apart in one run at a high learning rate lie around a minimum that their mean
+     * lies closer to, so the mean often generalizes better than any one of them. Every checkpoint must be an Infini
+     * checkpoint with the same config.json; 16-bit weights are widened before they are summed. One tensor at a time
+     * is read from all of them, so the memory needed is one model and one tensor.
+     *
+     * @throws IllegalArgumentException if fewer than two checkpoints are given, one is not an Infini checkpoint, or
+     *                                  their configs differ
+     */
+    public static TrainableModel average(NDManager parent, List<Path> dirs) {
+        if (dirs.size() < 2) {
+            throw new IllegalArgumentException("averaging needs two checkpoints or more, got " + dirs.size());
+        }
+        ModelConfig config = ModelConfig.read(dirs.get(0));
+        if (config.infini() == null) {
+            throw new IllegalArgumentException(dirs.get(0) + " is not an Infini checkpoint (no infini_attention in"
+                    + " config.json): convert it first");
+        }
+        List<Checkpoint> checkpoints = new ArrayList<>();
+        for (Path dir : dirs) {
+            if (!ModelConfig.read(dir).equals(config)) {
+                throw new IllegalArgumentException(dir + " has another config.json than " + dirs.get(0)
+                        + ": only checkpoints of one model can be averaged");
+            }
+            checkpoints.add(Checkpoint.open(dir));
+        }
+        NDManager manager = parent.newSubManager();
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : LlamaLayout.of(config, true).shapes().entrySet()) {
+            Shape shape = new Shape(e.getValue());
+            float[] mean = new float[Math.toIntExact(shape.size())];
+            for (int k = 0; k < checkpoints.size(); k++) {
+                // a running mean: no sum grows with the count, so float32 keeps its precision
+                FloatBuffer values = checkpoints.get(k).readFloats(e.getKey(), e.getValue());
+                float weight = 1f / (k + 1);
+                for (int i = 0; i < mean.length; i++) {
+                    mean[i] += (values.get(i) - mean[i]) * weight;
+                }
+            }
+            params.put(e.getKey(), manager.create(mean, shape));
         }
         return new TrainableModel(config, manager, params);
     }
