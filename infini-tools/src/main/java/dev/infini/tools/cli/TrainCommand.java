@@ -211,6 +211,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "50", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
+    @Option(names = "--keep-every", defaultValue = "0", paramLabel = "K",
+            description = "Also keep every K-th step's weights in OUT/step-K, e.g. to average the last few with"
+                    + " `infini average` (default: ${DEFAULT-VALUE}, none kept).")
+    int keepEvery;
+
     @Option(names = "--val-segments", defaultValue = "8", description = "Segments of a validation sequence (default: ${DEFAULT-VALUE}).")
     int valSegments;
 
@@ -251,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
                 new TrainingData.Mix(passkeyShare, chatShare, proseShare, answerWeight, keyDigits, earlierFraction,
                         copyShare, memoryCopyShare),
                 corpusOptions.corpus, corpusOptions.corpusCache, corpusOptions.proseTokens, seed, logEvery,
-                evalEvery, checkpointEvery, valSegments, valSize, bpttSegments, recallData,
+                evalEvery, checkpointEvery, keepEvery, valSegments, valSize, bpttSegments, recallData,
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
                         proseShare, answerWeight, replyWeight, nonceTopicShare, echoShare, alphabetStart,
                         alphabetDoubling, symbolCopyShare == null ? RecallData.Mix.THIRD : symbolCopyShare,

@@ -31,6 +31,8 @@ import java.nio.file.Path;
  * @param logEvery           steps between progress lines
  * @param evalEvery          steps between validations (best/ is chosen by them)
  * @param checkpointEvery    steps between checkpoints in last/
+ * @param keepEvery          steps between the checkpoints kept as {@code step-N/} (weights only, for
+ *                           {@code infini average}); 0 keeps none
  * @param validationSegments segments of each validation sequence
  * @param validationSize     validation sequences
  * @param bpttSegments       back-propagate in chunks of this many segments, M and z detached between them (0: whole sequence)
@@ -45,7 +47,8 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
                             MemoryUpdate memoryUpdate, float gateInit, long steps, int batch, int minSegments,
                             int maxSegments, double peakLearningRate, long warmupSteps, double minLearningRateRatio,
                             AdamW.Settings adam, TrainingData.Mix mix, Path corpus, Path corpusCache, int proseTokens,
-                            long seed, int logEvery, int evalEvery, int checkpointEvery, int validationSegments,
+                            long seed, int logEvery, int evalEvery, int checkpointEvery, int keepEvery,
+                            int validationSegments,
                             int validationSize, int bpttSegments, Path recallData, RecallData.Mix recallMix,
                             String device, Distillation distillation) {
 
@@ -92,6 +95,9 @@ public record TrainSettings(Path init, ModelConfig scratchConfig, Path tokenizer
         }
         if (logEvery < 1 || evalEvery < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("log, eval and checkpoint intervals must be positive");
+        }
+        if (keepEvery < 0) {
+            throw new IllegalArgumentException("--keep-every must be >= 0, got " + keepEvery);
         }
     }
 

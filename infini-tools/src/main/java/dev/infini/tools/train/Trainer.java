@@ -32,7 +32,8 @@ import java.util.SplittableRandom;
  * <p>
  * Layout of the output folder: {@code last/} (the latest checkpoint, with {@code optimizer/} and
  * {@code trainer.json} to resume from), {@code best/} (the checkpoint with the best validation passkey accuracy),
- * {@code loss.csv} and {@code loss.png}.
+ * {@code step-N/} every {@code keepEvery} steps when asked (weights only: the checkpoints {@code infini average}
+ * takes the mean of), {@code loss.csv} and {@code loss.png}.
  */
 public final class Trainer {
 
@@ -232,6 +233,12 @@ public final class Trainer {
                         optimizer.save(last.resolve("optimizer"));
                         writeTrainerState(last, done, bestValidation, elapsed, true);
                         LossCurve.write(log, out.resolve("loss.png"));
+                    }
+                    if (settings.keepEvery() > 0 && done % settings.keepEvery() == 0) {
+                        Path kept = out.resolve("step-" + done);
+                        model.save(kept, tokenizerDir);
+                        writeTrainerState(kept, done, bestValidation,
+                                elapsedBefore + (System.nanoTime() - start) / 1e9, false);
                     }
                 }
                 return new Result(optimizer.step(), firstLoss, lastLoss, bestValidation, best);

@@ -27,7 +27,7 @@ class TrainerTest {
                 MemoryUpdate.DELTA, 0f, steps, 2, 6, 6, 5e-3, 3, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 1, 0, 5f, 5, 0.85, 0), null, out.resolve("corpus"), 0, 7,
-                5, 10, 10, 6, 2, 0, null, null, "cpu", null);
+                5, 10, 10, 0, 6, 2, 0, null, null, "cpu", null);
     }
 
     @Test
@@ -104,7 +104,7 @@ class TrainerTest {
                 out.resolve("run"), 32, MemoryUpdate.DELTA, 0f, 4, 2, 6, 8, 5e-3, 2, 0.1,
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 0, 0, 3f, 5, 0.85, 0), null, out.resolve("corpus"), 20_000, 7,
-                2, 4, 4, 12, 2, 0, data,
+                2, 4, 4, 0, 12, 2, 0, data,
                 new RecallData.Mix(1, 1, 1, 1, 1, 3f, 2f, 0.25, 0.5, 16, 100, RecallData.Mix.THIRD, 0.5), "cpu", null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result result = new Trainer(settings, new PrintStream(log, true)).run();
@@ -133,12 +133,35 @@ class TrainerTest {
     }
 
     private static TrainSettings withDevice(TrainSettings s, String device) {
+        return with(s, s.keepEvery(), device);
+    }
+
+    private static TrainSettings with(TrainSettings s, int keepEvery, String device) {
         return new TrainSettings(s.init(), s.scratchConfig(), s.tokenizer(), s.output(), s.segmentLength(),
                 s.memoryUpdate(), s.gateInit(), s.steps(), s.batch(), s.minSegments(), s.maxSegments(),
                 s.peakLearningRate(), s.warmupSteps(), s.minLearningRateRatio(), s.adam(), s.mix(), s.corpus(),
                 s.corpusCache(), s.proseTokens(), s.seed(), s.logEvery(), s.evalEvery(), s.checkpointEvery(),
-                s.validationSegments(), s.validationSize(), s.bpttSegments(), s.recallData(), s.recallMix(), device,
-                s.distillation());
+                keepEvery, s.validationSegments(), s.validationSize(), s.bpttSegments(), s.recallData(), s.recallMix(),
+                device, s.distillation());
+    }
+
+    @Test
+    void keepsEveryKthStepsWeightsForAveraging(@TempDir Path out) throws Exception {
+        new Trainer(with(settings(out, 12), 4, "cpu"), new PrintStream(new ByteArrayOutputStream())).run();
+        assertThat(out.resolve("step-4/model.safetensors")).isRegularFile();
+        assertThat(out.resolve("step-8/model.safetensors")).isRegularFile();
+        assertThat(out.resolve("step-12/trainer.json")).content().contains("\"step\": 12");
+        assertThat(out.resolve("step-12/optimizer")).as("weights only").doesNotExist();
+        assertThat(Files.readAllBytes(out.resolve("step-12/model.safetensors")))
+                .isEqualTo(Files.readAllBytes(out.resolve("last/model.safetensors")));
+        assertThat(Files.readAllBytes(out.resolve("step-4/model.safetensors")))
+                .isNotEqualTo(Files.readAllBytes(out.resolve("step-8/model.safetensors")));
+        assertThat(dev.infini.tools.cli.InfiniCli.run("average", out.resolve("step-4").toString(),
+                out.resolve("step-8").toString(), out.resolve("step-12").toString(), "-o",
+                out.resolve("mean").toString())).isZero();
+        assertThat(out.resolve("mean/model.safetensors")).isRegularFile();
+        assertThatThrownBy(() -> with(settings(out, 12), -1, "cpu")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--keep-every");
     }
 
     @Test
