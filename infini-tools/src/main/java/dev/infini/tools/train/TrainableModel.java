@@ -500,7 +500,8 @@ public final class TrainableModel implements AutoCloseable {
 
     /**
      * Writes an engine checkpoint in float32: config.json (with {@code infini_attention}), model.safetensors, and the
-     * tokenizer files copied from {@code tokenizerDir}. Files are replaced only once written.
+     * tokenizer files and generation_config.json (the sampling defaults a model ships with) copied from
+     * {@code tokenizerDir} where it has them. Files are replaced only once written.
      */
     public void save(Path dir, Path tokenizerDir) throws IOException {
         save(dir, tokenizerDir, "F32");
@@ -522,7 +523,8 @@ public final class TrainableModel implements AutoCloseable {
         json.addProperty("torch_dtype", SafetensorsWriter.torchDtype(dtype));
         writeAtomically(dir.resolve("config.json"), new com.google.gson.GsonBuilder().setPrettyPrinting().create()
                 .toJson(json));
-        for (String file : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+        for (String file : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                "generation_config.json"}) {
             Path source = tokenizerDir.resolve(file);
             if (Files.isRegularFile(source) && !source.toAbsolutePath().normalize()
                     .equals(dir.resolve(file).toAbsolutePath().normalize())) {

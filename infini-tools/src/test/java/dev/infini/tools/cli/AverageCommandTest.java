@@ -51,9 +51,12 @@ class AverageCommandTest {
     @Test
     void everyWeightOfTheOutputIsTheMeanOfTheInputsWidenedToFloat32(@TempDir Path dir) throws Exception {
         List<Path> inputs = threeCheckpoints(dir);
+        Files.writeString(inputs.get(0).resolve("generation_config.json"), "{\"do_sample\": false}");
         Path out = dir.resolve("mean");
         assertThat(InfiniCli.run("average", inputs.get(0).toString(), inputs.get(1).toString(),
                 inputs.get(2).toString(), "-o", out.toString())).isZero();
+        assertThat(out.resolve("generation_config.json")).as("the sampling defaults the model ships with")
+                .hasContent("{\"do_sample\": false}");
 
         Checkpoint mean = Checkpoint.open(out);
         List<Checkpoint> sources = inputs.stream().map(Checkpoint::open).toList();
