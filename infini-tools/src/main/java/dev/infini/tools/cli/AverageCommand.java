@@ -1,6 +1,9 @@
 package dev.infini.tools.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.infini.engine.InfiniException;
+import dev.infini.engine.config.ModelConfig;
+import dev.infini.engine.weights.LlamaLayout;
 import dev.infini.tools.train.TrainableModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,19 +40,25 @@ final class AverageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String dtype;
+        long total;
         try {
             dtype = storage.dtype();
             check();
-        } catch (IllegalArgumentException e) {
+            total = LlamaLayout.of(ModelConfig.read(inputs.get(0)), true).shapes().values().stream()
+                    .mapToLong(shape -> java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact)).sum();
+        } catch (IllegalArgumentException | InfiniException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
+        Progress progress = new Progress(System.err, "average of " + inputs.size(), total, "parameters");
         try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
-             TrainableModel model = TrainableModel.average(root, inputs)) {
+             TrainableModel model = TrainableModel.average(root, inputs,
+                     done -> progress.update(done, done, null))) {
+            progress.finish(total, total, null);
             model.save(output, inputs.get(0), dtype);
             System.out.printf("%s: the mean of %d checkpoints, %,d parameters in %s%n", output, inputs.size(),
                     model.parameterCount(), dtype);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | InfiniException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
         }

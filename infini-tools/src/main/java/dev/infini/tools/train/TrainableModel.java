@@ -105,6 +105,14 @@ public final class TrainableModel implements AutoCloseable {
      *                                  their configs differ
      */
     public static TrainableModel average(NDManager parent, List<Path> dirs) {
+        return average(parent, dirs, done -> { });
+    }
+
+    /**
+     * {@link #average(NDManager, List)}, telling {@code progress} how many parameters are averaged after each tensor
+     * (a 1B model's checkpoints take a while to read).
+     */
+    public static TrainableModel average(NDManager parent, List<Path> dirs, java.util.function.LongConsumer progress) {
         if (dirs.size() < 2) {
             throw new IllegalArgumentException("averaging needs two checkpoints or more, got " + dirs.size());
         }
@@ -123,6 +131,7 @@ public final class TrainableModel implements AutoCloseable {
         }
         NDManager manager = parent.newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
+        long done = 0;
         for (Map.Entry<String, long[]> e : LlamaLayout.of(config, true).shapes().entrySet()) {
             Shape shape = new Shape(e.getValue());
             float[] mean = new float[Math.toIntExact(shape.size())];
@@ -135,6 +144,8 @@ public final class TrainableModel implements AutoCloseable {
                 }
             }
             params.put(e.getKey(), manager.create(mean, shape));
+            done += mean.length;
+            progress.accept(done);
         }
         return new TrainableModel(config, manager, params);
     }

@@ -85,11 +85,11 @@ class AverageCommandTest {
     }
 
     @Test
-    void storesTheMeanAtSixteenBitsOnRequest(@TempDir Path dir) throws Exception {
+    void storesTheMeanAtSixteenBitsOnRequestAndShowsItsProgress(@TempDir Path dir) throws Exception {
         List<Path> inputs = threeCheckpoints(dir);
         Path out = dir.resolve("mean");
-        assertThat(InfiniCli.run("average", inputs.get(0).toString(), inputs.get(1).toString(), "-o",
-                out.toString(), "--dtype", "bf16")).isZero();
+        assertThat(errorOf(0, "average", inputs.get(0).toString(), inputs.get(1).toString(), "-o",
+                out.toString(), "--dtype", "bf16")).as("progress").contains("average of 2", "100%", "parameters");
         Checkpoint mean = Checkpoint.open(out);
         String name = "model.layers.0.self_attn.q_proj.weight";
         assertThat(mean.info(name).dtype()).isEqualTo("BF16");
