@@ -381,8 +381,8 @@ public final class SafetensorsWriter implements Closeable {
         return specs;
     }
 
-    /** The dtype in upper case, if the engine can write it. */
-    static String checkDtype(String dtype) {
+    /** The dtype in upper case, if the engine can write it; throws naming the dtypes it can. */
+    public static String checkDtype(String dtype) {
         String upper = dtype == null ? "" : dtype.toUpperCase(Locale.ROOT);
         if (Dtypes.width(upper) == 0) {
             throw new IllegalArgumentException("dtype must be F32, F16 or BF16, got \"" + dtype + "\"");

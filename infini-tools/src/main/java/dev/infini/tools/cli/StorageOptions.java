@@ -1,9 +1,7 @@
 package dev.infini.tools.cli;
 
+import dev.infini.tools.checkpoint.SafetensorsWriter;
 import picocli.CommandLine.Option;
-
-import java.util.List;
-import java.util.Locale;
 
 /** How a command that writes a checkpoint stores its weights (convert, average). */
 final class StorageOptions {
@@ -15,10 +13,6 @@ final class StorageOptions {
 
     /** The dtype in upper case; throws with the accepted values when the engine cannot write it. */
     String dtype() {
-        String upper = dtype.toUpperCase(Locale.ROOT);
-        if (!List.of("F32", "F16", "BF16").contains(upper)) {
-            throw new IllegalArgumentException("--dtype must be F32, F16 or BF16, got " + dtype);
-        }
-        return upper;
+        return SafetensorsWriter.checkDtype(dtype);
     }
 }

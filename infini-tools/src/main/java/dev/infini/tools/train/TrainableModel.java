@@ -101,16 +101,10 @@ public final class TrainableModel implements AutoCloseable {
      * checkpoint with the same config.json; 16-bit weights are widened before they are summed. One tensor at a time
      * is read from all of them, so the memory needed is one model and one tensor.
      *
+     * @param progress told how many parameters are averaged after each tensor (a 1B model's checkpoints take a while
+     *                 to read)
      * @throws IllegalArgumentException if fewer than two checkpoints are given, one is not an Infini checkpoint, or
      *                                  their configs differ
-     */
-    public static TrainableModel average(NDManager parent, List<Path> dirs) {
-        return average(parent, dirs, done -> { });
-    }
-
-    /**
-     * {@link #average(NDManager, List)}, telling {@code progress} how many parameters are averaged after each tensor
-     * (a 1B model's checkpoints take a while to read).
      */
     public static TrainableModel average(NDManager parent, List<Path> dirs, java.util.function.LongConsumer progress) {
         if (dirs.size() < 2) {
