@@ -176,6 +176,13 @@ final class TrainCommand implements Callable<Integer> {
                     + " Needs sequences of several segments (default: ${DEFAULT-VALUE}).")
     double memoryCopyShare;
 
+    @Option(names = "--near-question-share", paramLabel = "F", defaultValue = "0",
+            description = "With --recall-data: the fraction of a chat's questions whose distance from what precedes"
+                    + " them is drawn log-uniformly (a question inside the fact's own segment as likely as one 2-4 or"
+                    + " 5-16 segments on) instead of uniformly over the rest of the sequence, where long sequences"
+                    + " almost never ask right after the fact (default: ${DEFAULT-VALUE}).")
+    double nearQuestionShare;
+
     @Option(names = "--stories", paramLabel = "FILE",
             description = "Continual pre-training on text the model already handles (issue 17): the stories of FILE"
                     + " (blank lines between them; e.g. from sample-stories) with passkey and copy sequences woven"
@@ -247,6 +254,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--symbol-copy-share is for --stories or --recall-data, whose copy streams it divides");
         }
+        if (nearQuestionShare != 0 && recallData == null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--near-question-share is for --recall-data, whose chats it asks");
+        }
         TorchThreads.set(threads);
         ModelConfig scratch = init != null ? null : new ModelConfig("llama", hidden, intermediate, layers, heads, kvHeads,
                 hidden / heads, tokenizerVocab(), 1e-5, 10000.0, null, false, true, 1, Set.of(2), null);
@@ -260,7 +271,7 @@ final class TrainCommand implements Callable<Integer> {
                 recallData == null ? null : new RecallData.Mix(copyShare, associativeShare, chatShare, passkeyShare,
                         proseShare, answerWeight, replyWeight, nonceTopicShare, echoShare, alphabetStart,
                         alphabetDoubling, symbolCopyShare == null ? RecallData.Mix.THIRD : symbolCopyShare,
-                        memoryCopyShare), device,
+                        memoryCopyShare, nearQuestionShare), device,
                 distillFrom == null ? null : new TrainSettings.Distillation(distillFrom, distillWeight));
         StoryData.SymbolCopies symbols = new StoryData.SymbolCopies(symbolCopyShare == null ? 0 : symbolCopyShare,
                 alphabetStart, alphabetDoubling);

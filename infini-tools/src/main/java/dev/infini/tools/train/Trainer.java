@@ -118,10 +118,12 @@ public final class Trainer {
                             settings.segmentLength(), settings.recallMix(), open, settings.proseTokens());
                     data = recall;
                     source = String.format("recall mixture (train parts of %s: %s), %.0f%% of the copies symbols of"
-                                    + " an alphabet of %d at this step, %.0f%% longer than a segment",
+                                    + " an alphabet of %d at this step, %.0f%% longer than a segment, %.0f%% of the chat"
+                                    + " questions at log-uniform distances",
                             settings.recallData(), open.corpora(HeldOut.TRAIN),
                             100 * settings.recallMix().symbolCopyShare(), recall.alphabetSize(optimizer.step()),
-                            100 * settings.recallMix().memoryCopyShare());
+                            100 * settings.recallMix().memoryCopyShare(),
+                            100 * settings.recallMix().nearQuestionShare());
                 } else {
                     int[] prose = settings.proseTokens() > 0
                             ? ProseCorpus.tokens(tokenizer, ProseCorpus.texts(settings.corpus(),

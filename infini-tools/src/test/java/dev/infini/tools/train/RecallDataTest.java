@@ -281,7 +281,7 @@ class RecallDataTest {
         Arrays.stream(data.alphabet(), 0, 16).forEach(first::add);
         for (double share : new double[] {1, 0}) {
             RecallData mix = new RecallData(tokenizer, 1, 2, 512, N,
-                    new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0, 16, 100, share, 0), open,
+                    new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT, REPLY_WEIGHT, 0, 0, 16, 100, share, 0, 0), open,
                     100_000);
             SplittableRandom random = new SplittableRandom(6);
             int symbolStreams = 0;
@@ -305,7 +305,7 @@ class RecallDataTest {
                 assertThat(symbolStreams).isLessThan(200 - valueStreams);
             }
         }
-        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 1.2, 0))
+        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 1.2, 0, 0))
                 .hasMessageContaining("symbol copy share must be in [0, 1]");
     }
 
@@ -313,7 +313,7 @@ class RecallDataTest {
     void theMemoryCopyShareDecidesWhichCopyStreamsRepeatOnlyBeyondTheSegment() {
         for (double share : new double[] {1, 0}) {
             RecallData mix = new RecallData(tokenizer, 1, 2, 512, N, new RecallData.Mix(1, 0, 0, 0, 0, ANSWER_WEIGHT,
-                    REPLY_WEIGHT, 0, 0, 16, 100, RecallData.Mix.THIRD, share), open, 100_000);
+                    REPLY_WEIGHT, 0, 0, 16, 100, RecallData.Mix.THIRD, share, 0), open, 100_000);
             SplittableRandom random = new SplittableRandom(8);
             int beyond = 0;
             for (int i = 0; i < 200; i++) {
@@ -332,7 +332,7 @@ class RecallDataTest {
                 assertThat(beyond).isBetween(40, 120);
             }
         }
-        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 0.5, -0.5))
+        assertThatThrownBy(() -> new RecallData.Mix(1, 0, 0, 0, 0, 1f, 1f, 0, 0, 16, 100, 0.5, -0.5, 0))
                 .hasMessageContaining("memory copy share must be in [0, 1]");
     }
 
@@ -415,6 +415,31 @@ class RecallDataTest {
             }
         }
         assertThat(replies).isGreaterThan(50);
+    }
+
+    @Test
+    void theNearQuestionShareAsksLongChatsRightAfterTheFactAsOftenAsFarFromIt() {
+        int length = 64 * N;
+        int[] near = new int[2];
+        for (int share = 0; share <= 1; share++) {
+            RecallData chats = new RecallData(tokenizer, 1, 2, 512, N, new RecallData.Mix(0, 0, 1, 0, 0, ANSWER_WEIGHT,
+                    REPLY_WEIGHT, 0, 0, 16, 100, RecallData.Mix.THIRD, 0, share), open, 100_000);
+            SplittableRandom random = new SplittableRandom(9);
+            for (int i = 0; i < 200; i++) {
+                TrainingData.Sample s = chats.chat(random, length);
+                int[] value = Arrays.copyOfRange(s.ids(), s.answerStart(), s.answerStart() + s.answerLength());
+                // the first answer within four segments of the value's telling (the told facts, the question and the
+                // answer's opening take about two of these short segments by themselves)
+                if (s.answerStart() - TrainingData.indexOf(s.ids(), value, 0) < 4 * N) {
+                    near[share]++;
+                }
+            }
+        }
+        // uniform distances over 64 segments put about one question in 30 that close; log-uniform over a third
+        assertThat(near[0]).isLessThan(20);
+        assertThat(near[1]).isGreaterThan(60);
+        assertThatThrownBy(() -> new RecallData.Mix(0, 0, 1, 0, 0, 1f, 1f, 0, 0, 16, 100, 0.5, 0, 1.5))
+                .hasMessageContaining("near question share must be in [0, 1]");
     }
 
     @Test

@@ -105,7 +105,7 @@ class TrainerTest {
                 new AdamW.Settings(0.9, 0.95, 1e-8, 0.01, 10, 1.0),
                 new TrainingData.Mix(0, 0, 0, 3f, 5, 0.85, 0), null, out.resolve("corpus"), 20_000, 7,
                 2, 4, 4, 0, 12, 2, 0, data,
-                new RecallData.Mix(1, 1, 1, 1, 1, 3f, 2f, 0.25, 0.5, 16, 100, RecallData.Mix.THIRD, 0.5), "cpu", null);
+                new RecallData.Mix(1, 1, 1, 1, 1, 3f, 2f, 0.25, 0.5, 16, 100, RecallData.Mix.THIRD, 0.5, 0.5), "cpu", null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result result = new Trainer(settings, new PrintStream(log, true)).run();
         assertThat(result.steps()).isEqualTo(4);
