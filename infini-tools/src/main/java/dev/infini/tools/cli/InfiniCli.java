@@ -40,7 +40,30 @@ public final class InfiniCli implements Runnable {
     /** Runs the command line and returns its exit code (for tests and embedding). */
     public static int run(String... args) {
         DjlDefaults.apply();
-        return new CommandLine(new InfiniCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new InfiniCli()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(InfiniCli::report).execute(args);
+    }
+
+    /**
+     * A command's refusal, the engine's ({@link dev.infini.engine.InfiniException}: a checkpoint without config.json,
+     * a malformed state) or a missing file as one line on stderr and exit code 1: these messages are written for the
+     * user ("a sequence of 32 tokens cannot hold a passkey prompt ...: use more segments per sequence"), and a stack
+     * trace around them buried the remedy. Anything else keeps picocli's stack trace: that is a bug to report.
+     */
+    private static int report(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+        String message;
+        if (e instanceof dev.infini.engine.InfiniException || e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException) {
+            message = e.getMessage();
+        } else if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+            Throwable io = e instanceof java.io.UncheckedIOException ? e.getCause() : e;
+            // NoSuchFileException's message is the bare path: its type says what is wrong with it
+            message = io.getClass().getSimpleName() + ": " + io.getMessage();
+        } else {
+            throw e;
+        }
+        command.getErr().println("infini " + command.getCommandName() + ": " + message);
+        return command.getCommandSpec().exitCodeOnExecutionException();
     }
 
     @Override

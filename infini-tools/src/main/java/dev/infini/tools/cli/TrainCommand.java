@@ -278,10 +278,41 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.SourceFactory storySource = stories == null ? null : (tokenizer, bos, eos, vocab) ->
                 new StoryData(tokenizer, bos, eos, segmentLength, settings.mix(),
                         StoryData.stream(tokenizer, bos, StoryData.read(stories)), symbols, vocab);
-        Trainer.Result result = new Trainer(settings, out, storySource).run();
-        out.printf("done: %d steps, loss %.4f -> %.4f, best validation accuracy %.3f in %s%n", result.steps(),
-                result.firstLoss(), result.lastLoss(), result.bestValidation(), result.best());
+        Trainer.Result result = runStoppably(new Trainer(settings, out, storySource));
+        out.printf("%s: %d steps, loss %.4f -> %.4f, best validation accuracy %.3f in %s%n",
+                result.stopped() ? "stopped" : "done", result.steps(), result.firstLoss(), result.lastLoss(),
+                result.bestValidation(), result.best());
         return 0;
+    }
+
+    /**
+     * Runs {@code trainer} so that Ctrl-C or SIGTERM stops it cleanly. The JVM exits once its shutdown hooks return;
+     * exiting while the training thread is inside a PyTorch call crashed the process in libtorch's teardown and lost
+     * every step since the last checkpoint. The hook instead lets the current step finish and its checkpoint land.
+     */
+    private static Trainer.Result runStoppably(Trainer trainer) throws Exception {
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            trainer.requestStop();
+            System.err.println("stopping after the current step, once its checkpoint is written (kill -9 stops at"
+                    + " once and loses the steps since the last checkpoint)");
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "infini-train-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return trainer.run();
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it returns now that the run is over
+            }
+        }
     }
 
     private int tokenizerVocab() {

@@ -44,6 +44,8 @@ public final class Trainer {
     private final TrainSettings settings;
     private final PrintStream progress;
     private final SourceFactory sourceFactory;
+    private final java.util.concurrent.atomic.AtomicBoolean stopRequested =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     public Trainer(TrainSettings settings, PrintStream progress) {
         this(settings, progress, null);
@@ -65,8 +67,22 @@ public final class Trainer {
                 throws IOException;
     }
 
-    /** What a run ended with. */
-    public record Result(long steps, double firstLoss, double lastLoss, double bestValidation, Path best) {
+    /**
+     * What a run ended with.
+     *
+     * @param stopped whether {@link #requestStop} ended it before {@code settings.steps()}
+     */
+    public record Result(long steps, double firstLoss, double lastLoss, double bestValidation, Path best,
+                         boolean stopped) {
+    }
+
+    /**
+     * Asks a running {@link #run} to stop after the step it is in: it writes that step's checkpoint to {@code last/}
+     * and returns, so no finished step is lost and the same settings resume from there. Safe from any thread (the
+     * command line calls it from its shutdown hook on Ctrl-C or SIGTERM).
+     */
+    public void requestStop() {
+        stopRequested.set(true);
     }
 
     /** Trains until {@code settings.steps()} optimizer steps are done (resuming from {@code last/} if present). */
@@ -195,6 +211,8 @@ public final class Trainer {
                     }
                     tokens += (long) settings.batch() * length;
                     long done = optimizer.step();
+                    // read once: a request arriving between the checkpoint and the exit below must not skip the former
+                    boolean stop = stopRequested.get() && done < settings.steps();
                     boolean evaluate = done % settings.evalEvery() == 0 || done == settings.steps();
                     if (done % settings.logEvery() == 0 || evaluate) {
                         double seconds = (System.nanoTime() - windowStart) / 1e9;
@@ -229,12 +247,16 @@ public final class Trainer {
                         tokens = 0;
                         windowStart = System.nanoTime();
                     }
-                    if (done % settings.checkpointEvery() == 0 || done == settings.steps()) {
+                    if (done % settings.checkpointEvery() == 0 || done == settings.steps() || stop) {
                         double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
                         model.save(last, tokenizerDir);
                         optimizer.save(last.resolve("optimizer"));
                         writeTrainerState(last, done, bestValidation, elapsed, true);
-                        LossCurve.write(log, out.resolve("loss.png"));
+                        if (!stop) {
+                            // not while the JVM shuts down: the image writer's first use registers a shutdown hook,
+                            // which throws then; the resumed run draws the curve
+                            LossCurve.write(log, out.resolve("loss.png"));
+                        }
                     }
                     if (settings.keepEvery() > 0 && done % settings.keepEvery() == 0) {
                         Path kept = out.resolve("step-" + done);
@@ -242,8 +264,13 @@ public final class Trainer {
                         writeTrainerState(kept, done, bestValidation,
                                 elapsedBefore + (System.nanoTime() - start) / 1e9, false);
                     }
+                    if (stop) {
+                        progress.printf("stopped after step %d of %d: checkpoint in %s, the same command resumes"
+                                + " from it%n", done, settings.steps(), last);
+                        return new Result(done, firstLoss, lastLoss, bestValidation, best, true);
+                    }
                 }
-                return new Result(optimizer.step(), firstLoss, lastLoss, bestValidation, best);
+                return new Result(optimizer.step(), firstLoss, lastLoss, bestValidation, best, false);
             }
         }
     }

@@ -38,6 +38,20 @@ class CliTest {
     }
 
     @Test
+    void aRefusedRunSaysWhyInOneLineWithoutAStackTrace(@TempDir Path dir) {
+        assertThat(InfiniCli.run("generate", "-m", dir.toString(), "-n", "3", "hi")).isEqualTo(1);
+        assertThat(console.err().strip()).isEqualTo("infini generate: " + dir.resolve("config.json")
+                + ": missing: a checkpoint folder needs config.json");
+        console.reset();
+        assertThat(InfiniCli.run("train", "--tokenizer", SharedData.stories260k().toString(), "--hidden", "32",
+                "--layers", "1", "--heads", "2", "--kv-heads", "1", "--intermediate", "64", "--segment-length", "16",
+                "--min-segments", "2", "--max-segments", "2", "--steps", "1", "--prose-tokens", "0", "--threads", "1",
+                "-o", dir.resolve("run").toString())).isEqualTo(1);
+        assertThat(console.err()).contains("infini train: a sequence of ", "tokens cannot hold a passkey prompt",
+                "use more segments per sequence").doesNotContain("\tat ");
+    }
+
+    @Test
     void passkeyTakesAnyTextAsTheHaystackAndEndsTheQuestionAnywhere(@TempDir Path dir) throws Exception {
         Path filler = dir.resolve("letters.txt");
         Files.writeString(filler, "Dear Anne, the harbour was quiet this morning and the boats stayed in.\n\n"

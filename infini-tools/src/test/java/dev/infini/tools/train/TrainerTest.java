@@ -75,6 +75,31 @@ class TrainerTest {
                 .isEqualTo(Files.readAllBytes(straight.resolve("last/model.safetensors")));
     }
 
+    @Test
+    void aStopRequestEndsTheRunAfterTheCurrentStepWithThatStepsCheckpoint(@TempDir Path out) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Trainer> running = new java.util.concurrent.atomic.AtomicReference<>();
+        // the request arrives while step 6 is under way (step 5's line is printed before step 6 starts)
+        PrintStream stoppingAtStep5 = new PrintStream(java.io.OutputStream.nullOutputStream()) {
+            @Override
+            public void println(String line) {
+                if (line.startsWith("step 5/")) {
+                    running.get().requestStop();
+                }
+            }
+        };
+        running.set(new Trainer(settings(out, 15), stoppingAtStep5));
+        Trainer.Result stopped = running.get().run();
+        assertThat(stopped.stopped()).isTrue();
+        assertThat(stopped.steps()).isEqualTo(6);
+        // checkpoints come every 10 steps: this one is the stop's own
+        assertThat(out.resolve("last/trainer.json")).content().contains("\"step\": 6");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result resumed = new Trainer(settings(out, 8), new PrintStream(log, true)).run();
+        assertThat(log.toString()).contains("at step 6");
+        assertThat(resumed.stopped()).isFalse();
+        assertThat(resumed.steps()).isEqualTo(8);
+    }
+
     private static final class Crash extends RuntimeException {
     }
 
