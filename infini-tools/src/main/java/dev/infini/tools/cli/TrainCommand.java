@@ -177,10 +177,11 @@ final class TrainCommand implements Callable<Integer> {
     double memoryCopyShare;
 
     @Option(names = "--near-question-share", paramLabel = "F", defaultValue = "0",
-            description = "With --recall-data: the fraction of a chat's questions whose distance from what precedes"
-                    + " them is drawn log-uniformly (a question inside the fact's own segment as likely as one 2-4 or"
-                    + " 5-16 segments on) instead of uniformly over the rest of the sequence, where long sequences"
-                    + " almost never ask right after the fact (default: ${DEFAULT-VALUE}).")
+            description = "With --recall-data: the fraction of a chat's questions (while it has facts left to tell)"
+                    + " about a fact told mid-chat just before them, after a log-uniform stretch of other talk (inside"
+                    + " the fact's own segment as likely as 2-4 or 5-16 segments on). Otherwise the facts come first"
+                    + " and the questions uniformly after them, and long sequences almost never ask close to a fact"
+                    + " (default: ${DEFAULT-VALUE}).")
     double nearQuestionShare;
 
     @Option(names = "--stories", paramLabel = "FILE",

@@ -60,12 +60,12 @@ public final class RecallData implements SequenceSource {
      *                              tokens), so that every copied token comes back through the memory (eq. 3), not
      *                              local attention; the rest keep periods of N/8 to 2.5N, most of whose copies a
      *                              head inside the segment can make (0 in every run before session 17)
-     * @param nearQuestionShare     share of a chat's questions whose distance from what precedes them is drawn
-     *                              log-uniformly (a question within one segment as likely as one 2-4 or 5-16 segments
-     *                              on) instead of uniformly over what is left; with uniform distances a chat of 64
-     *                              segments almost never asks right after the fact, and a model trained on such chats
-     *                              answered 27 % of questions asked in the fact's own segment (0 in every run before
-     *                              session 19)
+     * @param nearQuestionShare     share of a chat's questions (while it has slots left to tell) about a fact told
+     *                              mid-chat just before them, after a log-uniform stretch of other talk (within the
+     *                              fact's segment as likely as 2-4 or 5-16 segments on); otherwise the facts come
+     *                              first and the questions uniformly after, so a chat of 64 segments almost never asks
+     *                              close to a fact, and a model trained on such chats answered 37 % of questions asked
+     *                              right after the fact (0 in every run before session 19)
      */
     public record Mix(double copy, double associative, double chat, double passkey, double prose, float answerWeight,
                       float replyWeight, double nonceTopicShare, double echoShare, int alphabetStart,
@@ -304,10 +304,10 @@ public final class RecallData implements SequenceSource {
         for (int i = slots.size() - 1; i > 0; i--) {
             java.util.Collections.swap(slots, i, random.nextInt(i + 1));
         }
-        int told = 1 + random.nextInt(Math.min(3, slots.size()));
-        String[] values = new String[told];
-        for (int i = 0; i < told; i++) {
-            values[i] = data.value(slots.get(i).values(), material.part(), random);
+        int first = 1 + random.nextInt(Math.min(3, slots.size()));
+        List<String> values = new ArrayList<>(); // the value told of slots.get(i)
+        for (int i = 0; i < first; i++) {
+            String value = data.value(slots.get(i).values(), material.part(), random);
             if (random.nextBoolean()) {
                 // half the facts come after a turn of other talk: people do not open every conversation with them,
                 // and a model that only saw facts first answers any opening message as if it were one ("Noted!")
@@ -316,27 +316,28 @@ public final class RecallData implements SequenceSource {
                     s.add(other, Integer.MAX_VALUE);
                 }
             }
-            int[] turn = user(FactTemplates.fill(FactTemplates.pick(random, slots.get(i).tell()), values[i]));
-            int start = s.add(turn, 1f);
-            int[] value = tokenizer.encodeAfterSpace(values[i]);
-            int at = TrainingData.indexOf(turn, value, 0);
-            if (at >= 0) {
-                s.weigh(start + at, value.length, 0f);
-            }
-            s.add(assistant(trainOnly(random, material, mix.echoShare())
-                    ? FactTemplates.fill(FactTemplates.pick(random, material.echoes()), values[i])
-                    : FactTemplates.pick(random, material.acknowledgements())), 1f);
+            values.add(tell(random, s, material, slots.get(i), value));
         }
         int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
         int[] newline = tokenizer.encode(ChatFormat.TURN_END, false);
         int answerStart = -1;
         int answerLength = 0;
         while (true) {
-            int i = random.nextInt(told);
+            int i = random.nextInt(values.size());
+            boolean near = false;
+            if (values.size() < slots.size() && trainOnly(random, material, mix.nearQuestionShare())
+                    && s.left() > 2 * segmentLength) {
+                // a fact told mid-chat and asked for soon after: people mention things at any point, and a question
+                // inside the fact's own segment needs a copy by local attention that far questions never teach
+                FactTemplates.Slot next = slots.get(values.size());
+                values.add(tell(random, s, material, next, data.value(next.values(), material.part(), random)));
+                i = values.size() - 1;
+                near = true;
+            }
             FactTemplates.Slot slot = slots.get(i);
             int[] question = user(FactTemplates.pick(random, slot.ask()));
-            int[] answer = tokenizer.encode(FactTemplates.fill(FactTemplates.pick(random, slot.answer()), values[i]),
-                    false);
+            int[] answer = tokenizer.encode(FactTemplates.fill(FactTemplates.pick(random, slot.answer()),
+                    values.get(i)), false);
             int need = question.length + prefix.length + answer.length + 1;
             int left = s.left() - need;
             if (left < 0) {
@@ -346,13 +347,14 @@ public final class RecallData implements SequenceSource {
             if (answerStart < 0 && minGap > 0 && left < minGap) {
                 break; // the first question cannot be far enough from the facts
             }
-            filler(random, s, material, distance(random, material, lowest, left), false);
+            filler(random, s, material, near ? logUniform(random, left) : lowest + random.nextInt(left - lowest + 1),
+                    false);
             s.add(question, 1f);
             s.add(prefix, 1f);
             int start = s.add(answer, mix.answerWeight());
             s.add(new int[] {eos}, mix.answerWeight());
             if (answerStart < 0) {
-                int[] value = tokenizer.encodeAfterSpace(values[i]);
+                int[] value = tokenizer.encodeAfterSpace(values.get(i));
                 int at = TrainingData.indexOf(answer, value, 0);
                 answerStart = at >= 0 ? start + at : start;
                 answerLength = at >= 0 ? value.length : answer.length;
@@ -368,16 +370,29 @@ public final class RecallData implements SequenceSource {
     }
 
     /**
-     * Tokens of other talk before a question, in [lowest, highest]: uniform, or for a share of training chats
-     * ({@link Mix#nearQuestionShare}) log-uniform, so that a question right after the fact is as common in a long
-     * chat as in a short one.
+     * Tokens of other talk in [0, highest], log-uniform: a stretch within one segment as likely as one of 2-4 or
+     * 5-16 segments.
      */
-    private int distance(SplittableRandom random, Material material, int lowest, int highest) {
-        int range = highest - lowest + 1;
-        if (!trainOnly(random, material, mix.nearQuestionShare())) {
-            return lowest + random.nextInt(range);
+    private static int logUniform(SplittableRandom random, int highest) {
+        return Math.min(highest, (int) Math.expm1(random.nextDouble() * Math.log1p(highest + 1)));
+    }
+
+    /**
+     * Tells {@code told} in one of {@code slot}'s phrasings, with the assistant's acknowledgement; the value's mention
+     * is left out of the loss (it cannot be predicted). Returns the value.
+     */
+    private String tell(SplittableRandom random, Sequence s, Material material, FactTemplates.Slot slot, String told) {
+        int[] turn = user(FactTemplates.fill(FactTemplates.pick(random, slot.tell()), told));
+        int start = s.add(turn, 1f);
+        int[] value = tokenizer.encodeAfterSpace(told);
+        int at = TrainingData.indexOf(turn, value, 0);
+        if (at >= 0) {
+            s.weigh(start + at, value.length, 0f);
         }
-        return lowest + Math.min(range - 1, (int) Math.expm1(random.nextDouble() * Math.log1p(range)));
+        s.add(assistant(trainOnly(random, material, mix.echoShare())
+                ? FactTemplates.fill(FactTemplates.pick(random, material.echoes()), told)
+                : FactTemplates.pick(random, material.acknowledgements())), 1f);
+        return told;
     }
 
     /**

@@ -135,7 +135,7 @@ public final class Trainer {
                     data = recall;
                     source = String.format("recall mixture (train parts of %s: %s), %.0f%% of the copies symbols of"
                                     + " an alphabet of %d at this step, %.0f%% longer than a segment, %.0f%% of the chat"
-                                    + " questions at log-uniform distances",
+                                    + " questions about a fact just told",
                             settings.recallData(), open.corpora(HeldOut.TRAIN),
                             100 * settings.recallMix().symbolCopyShare(), recall.alphabetSize(optimizer.step()),
                             100 * settings.recallMix().memoryCopyShare(),

@@ -418,7 +418,7 @@ class RecallDataTest {
     }
 
     @Test
-    void theNearQuestionShareAsksLongChatsRightAfterTheFactAsOftenAsFarFromIt() {
+    void theNearQuestionShareTellsFactsMidChatAndAsksForThemSoonAfter() {
         int length = 64 * N;
         int[] near = new int[2];
         for (int share = 0; share <= 1; share++) {
@@ -435,7 +435,8 @@ class RecallDataTest {
                 }
             }
         }
-        // uniform distances over 64 segments put about one question in 30 that close; log-uniform over a third
+        // facts first and uniform distances over 64 segments put about one first answer in 30 that close; a fact
+        // told mid-chat with a log-uniform stretch before its question over a third
         assertThat(near[0]).isLessThan(20);
         assertThat(near[1]).isGreaterThan(60);
         assertThatThrownBy(() -> new RecallData.Mix(0, 0, 1, 0, 0, 1f, 1f, 0, 0, 16, 100, 0.5, 0, 1.5))
