@@ -316,7 +316,8 @@ public final class RecallData implements SequenceSource {
                     s.add(other, Integer.MAX_VALUE);
                 }
             }
-            values.add(tell(random, s, material, slots.get(i), value));
+            tell(random, s, material, slots.get(i), value);
+            values.add(value);
         }
         int[] prefix = tokenizer.encode(ChatFormat.ASSISTANT, false);
         int[] newline = tokenizer.encode(ChatFormat.TURN_END, false);
@@ -330,7 +331,9 @@ public final class RecallData implements SequenceSource {
                 // a fact told mid-chat and asked for soon after: people mention things at any point, and a question
                 // inside the fact's own segment needs a copy by local attention that far questions never teach
                 FactTemplates.Slot next = slots.get(values.size());
-                values.add(tell(random, s, material, next, data.value(next.values(), material.part(), random)));
+                String value = data.value(next.values(), material.part(), random);
+                tell(random, s, material, next, value);
+                values.add(value);
                 i = values.size() - 1;
                 near = true;
             }
@@ -379,9 +382,9 @@ public final class RecallData implements SequenceSource {
 
     /**
      * Tells {@code told} in one of {@code slot}'s phrasings, with the assistant's acknowledgement; the value's mention
-     * is left out of the loss (it cannot be predicted). Returns the value.
+     * is left out of the loss (it cannot be predicted).
      */
-    private String tell(SplittableRandom random, Sequence s, Material material, FactTemplates.Slot slot, String told) {
+    private void tell(SplittableRandom random, Sequence s, Material material, FactTemplates.Slot slot, String told) {
         int[] turn = user(FactTemplates.fill(FactTemplates.pick(random, slot.tell()), told));
         int start = s.add(turn, 1f);
         int[] value = tokenizer.encodeAfterSpace(told);
@@ -392,7 +395,6 @@ public final class RecallData implements SequenceSource {
         s.add(assistant(trainOnly(random, material, mix.echoShare())
                 ? FactTemplates.fill(FactTemplates.pick(random, material.echoes()), told)
                 : FactTemplates.pick(random, material.acknowledgements())), 1f);
-        return told;
     }
 
     /**
